@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Start everything on the embedded DB (or DATABASE_URL): Postgres, Rasa, actions, web app.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONUNBUFFERED=1
+eval "$(.venv/bin/python -m chatbot.cli db-up --export)"
+trap '.venv/bin/python -m chatbot.cli db-down || true' EXIT
+scripts/train.sh
+port=${APP_PORT:-8080}
+cat >&2 <<MSG
+
+  Patient chat    http://localhost:${port}/
+  Dentist page    http://localhost:${port}/dentist
+  Admin dashboard http://localhost:${port}/admin
+  Health          http://localhost:${port}/api/realtime/health
+  Rasa (local)    http://127.0.0.1:5005   actions: http://127.0.0.1:5055
+  Token for curl  make token ROLE=admin
+
+  (Rasa needs ~40 s to load its model; Ctrl-C stops everything.)
+
+MSG
+.venv/bin/honcho -f Procfile start

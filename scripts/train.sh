@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Train the Rasa model only when config/domain/data changed (fingerprint in models/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fp=$(cat config.yml domain.yml $(find data -name '*.yml' | sort) | sha256sum | cut -c1-16)
+if [ -f models/dental.tar.gz ] && [ "$(cat models/.fingerprint 2>/dev/null)" = "$fp" ]; then
+    echo "==> model up to date (models/dental.tar.gz)" >&2
+    exit 0
+fi
+echo "==> training the Rasa model (about a minute on 2 cores)" >&2
+start=$(date +%s)
+.venv-rasa/bin/rasa train --fixed-model-name dental --out models --quiet
+echo "$fp" > models/.fingerprint
+echo "==> model trained in $(( $(date +%s) - start )) s" >&2
