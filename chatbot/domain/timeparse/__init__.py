@@ -1,0 +1,33 @@
+"""Time phrase resolver: what date, time and window a patient's message asks for.
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> now = datetime(2024, 5, 17, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    >>> r = resolve("next Tuesday afternoon", now)
+    >>> r.date.isoformat(), r.start.isoformat(), r.end.isoformat()
+    ('2024-05-21', '2024-05-21T12:00:00+02:00', '2024-05-21T17:00:00+02:00')
+
+Conventions (details in `meaning` and `windows`):
+- an exact time ("at 3pm") is the window [that instant, +60 min]; `time` is set only then;
+- "<weekday>", "on/next/coming <weekday>" is the first such day after today; only
+  "this <weekday>" may be today; "<weekday> next week" is that day in the next Monday-Sunday week;
+- "next week" is next Monday 00:00 to the Monday after; "this week" now to Sunday's end;
+  "weekend" the coming Saturday 00:00 to Monday 00:00; "next weekend" the one in next week;
+- "the 13th" is the next 13th that is today or later; "March 7" the next March 7 from today;
+- numeric dates follow `ClinicContext.locale` ("dmy" default), unless only the other order is
+  a real date; ISO dates are always year-month-day;
+- ranges of days ("24-28 Dec", "Mon-Thu") run from the first day's midnight to the midnight
+  after the last day;
+- several mentions: all are in `Resolution.mentions`; the primary one (see `choose`) fills the
+  top-level fields;
+- nonsense gives an empty Resolution; impossible dates/times ("February 30", "25:00") give
+  `error` and None fields, never an exception;
+- DST: nonexistent local times move forward by the gap, repeated ones take the first
+  occurrence; whole days are local midnight to local midnight (23 or 25 h on DST days).
+"""
+
+from .model import ImpossibleDate, Mention, Resolution
+from .options import ClinicContext
+from .resolver import resolve
+
+__all__ = ["ClinicContext", "ImpossibleDate", "Mention", "Resolution", "resolve"]

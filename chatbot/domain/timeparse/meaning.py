@@ -1,0 +1,142 @@
+"""Turn one mention's pieces into a named date/time and a window of aware datetimes.
+
+Rules (all in the clinic's zone, see `windows` for DST):
+- exact time: `start` is that instant, `end` is `ClinicContext.exact_minutes` (60) later;
+- time range ("between 2 and 4", "2-5pm"): that window; `time` is None (no single time named);
+- open range: "after 3" -> 15:00 to closing (21:00); "before noon" -> opening (07:00) to 12:00;
+- daypart: morning 08-12, afternoon 12-17, evening/night 17-21 ("early"/"late" = first/second
+  half); a daypart next to a time only sets am/pm ("3 in the afternoon" -> 15:00);
+- day(s) alone: local midnight of the first day to local midnight after the last;
+- a time without a day: today while it is still ahead (for a window: while its end is ahead),
+  otherwise tomorrow; `date` is always the date the window starts on.
+- bare hours: read in clinic hours, am if that is open, else pm ("at 4" -> 16:00, "at 9" ->
+  09:00; with 07:00-21:00 that is 1-6 -> pm, 7-11 -> am, 12 -> noon).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from .model import Mention
+from .options import ClinicContext
+from .pieces import Clock, ClockSpan, Day, Env, Piece
+from .windows import day_start, later, local
+
+Window = tuple[time, time | None]  # end None = the next midnight
+
+
+def mention(text: str, pieces: list[Piece], env: Env) -> Mention:
+    words = text[pieces[0].start : pieces[-1].end]
+    error = next((p.error for p in pieces if p.error), None)
+    if error:
+        return Mention(words, None, None, None, None, error)
+    day = _day(pieces)
+    clock = next((p.clock for p in pieces if p.clock), None)
+    span = next((p.span for p in pieces if p.span), None)
+    part = next((p.part for p in pieces if p.part), None)
+    instant = next((p.instant for p in pieces if p.instant), None)
+    opts = env.options
+    hint = None if part is None else "am" if part[0] == "morning" else "pm"
+    if instant:
+        return _exact(words, instant, instant.date(), instant.time(), opts)
+    if clock:
+        at = clock_time(clock, hint, opts)
+        on = day.first if day else _exact_day(env, at)
+        return _exact(words, local(on, at, env.now.tzinfo), on, at, opts)  # type: ignore[arg-type]
+    window: Window | str | None = None
+    if span:
+        window = span_window(span, hint, opts)
+    elif part:
+        window = part_window(part, opts)
+    if isinstance(window, str):
+        return Mention(words, None, None, None, None, window)
+    zone = env.now.tzinfo
+    assert zone is not None
+    if window:
+        on = day.first if day else _today_or_tomorrow(env, window[0], window[1])
+        start = local(on, window[0], zone)
+        if day and day.since and day.since > start:
+            start = day.since
+        end = local(on, window[1], zone) if window[1] else day_start(on + timedelta(days=1), zone)
+        return Mention(words, on, None, start, end)
+    assert day is not None
+    start = day.since or day_start(day.first, zone)
+    return Mention(words, start.date(), None, start, day_start(day.last + timedelta(1), zone))
+
+
+def _day(pieces: list[Piece]) -> Day | None:
+    days = [p.day for p in pieces if p.day]
+    explicit = [d for d in days if not d.weekday]
+    chosen = explicit or days
+    return chosen[0] if chosen else None
+
+
+def _exact(words: str, start: datetime, on: date, at: time, opts: ClinicContext) -> Mention:
+    return Mention(words, on, at, start, later(start, timedelta(minutes=opts.exact_minutes)))
+
+
+def _exact_day(env: Env, at: time) -> date:
+    zone = env.now.tzinfo
+    assert zone is not None
+    ahead = local(env.today, at, zone) > env.now
+    return env.today if ahead else env.today + timedelta(days=1)
+
+
+def _today_or_tomorrow(env: Env, start: time, end: time | None) -> date:
+    """Today while the time (or the window's end) is still ahead, else tomorrow."""
+    zone = env.now.tzinfo
+    assert zone is not None
+    today = env.today
+    edge = day_start(today + timedelta(days=1), zone) if end is None else local(today, end, zone)
+    return today if edge > env.now else today + timedelta(days=1)
+
+
+def clock_time(clock: Clock, hint: str | None, opts: ClinicContext) -> time:
+    hour = clock.hour
+    meridiem = clock.meridiem or (None if clock.fixed else hint)
+    if clock.fixed:
+        pass
+    elif meridiem == "am":
+        hour = 0 if hour == 12 and clock.meridiem else hour
+    elif meridiem == "pm":
+        hour = hour + 12 if hour < 12 else hour
+    elif hour < 12 and not opts.is_open_at(hour, clock.minute):
+        hour = hour + 12 if opts.is_open_at(hour + 12, clock.minute) else hour
+    return time(hour, clock.minute)
+
+
+def _readings(clock: Clock) -> list[time]:
+    if clock.fixed or clock.meridiem or clock.hour >= 12:
+        return [clock_time(clock, None, ClinicContext())]
+    return [time(clock.hour, clock.minute), time(clock.hour + 12, clock.minute)]
+
+
+def span_window(span: ClockSpan, hint: str | None, opts: ClinicContext) -> Window | str:
+    first, last = span.start, span.end
+    if first is None and last is not None:
+        return opts.opens, clock_time(last, hint, opts)
+    if last is None and first is not None:
+        start = clock_time(first, hint, opts)
+        return start, opts.closes if start < opts.closes else None
+    assert first is not None and last is not None
+    if last.meridiem and not first.meridiem and not first.fixed:
+        end = clock_time(last, None, opts)
+        same = clock_time(first, last.meridiem, opts)
+        start = same if same < end else clock_time(first, "am", opts)
+    else:
+        start = clock_time(first, hint, opts)
+        later_ = [t for t in _readings(last) if t > start] if not hint else []
+        end = later_[0] if later_ else clock_time(last, hint, opts)
+    if end <= start and end != time(0):
+        return "the time range ends before it starts"
+    return start, None if end == time(0) else end
+
+
+def part_window(part: tuple[str, str | None], opts: ClinicContext) -> Window:
+    name, half = part
+    start, end = opts.part(name)
+    if half is None:
+        return start, end
+    mid_minutes = (start.hour * 60 + start.minute + end.hour * 60 + end.minute) // 2
+    mid = time(*divmod(mid_minutes, 60))
+    return (start, mid) if half == "early" else (mid, end)

@@ -1,0 +1,115 @@
+"""Turn a patient's message into one canonical, lower-case, space-separated token string.
+
+Spelling is repaired ("tmrw", "wednsday"), number words become digits ("three thirty" ->
+"3 30", "twenty-first" -> "21st"), "p.m." becomes "pm", and sentence punctuation becomes ",".
+The grammar then matches regular expressions against this string.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .lexicon import (
+    FUZZY_TARGETS,
+    MONTH_INDEX,
+    NOT_TYPOS,
+    ORDINAL_TENS,
+    ORDINAL_UNITS,
+    SPELLING,
+    TENS,
+    UNITS,
+    ordinal_suffix,
+)
+
+_DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u2019": "'"})
+_MERIDIEM = re.compile(r"(\d)\s*([ap])\.?\s?m\b\.?|(\d)\s*([ap])\b(?!')")
+_OCLOCK = re.compile(r"\bo\s?'?\s?clock\b")
+_SENTENCE = re.compile(r"[,;!?()\"]|\.(?!\d)|\s-\s*$")
+_TOKEN = re.compile(
+    r"\d+(?:st|nd|rd|th)\b|\d{1,2}h\d{0,2}\b|\d{1,4}(?:[/.:\-]\d{1,4})*|[a-z0-9]+(?:'[a-z]+)?|[,\-]"
+)
+
+
+def normalize(text: str) -> str:
+    text = text.lower().translate(_DASHES)
+    text = _MERIDIEM.sub(_meridiem, text)
+    text = _OCLOCK.sub(" oclock", text).replace("@", " at ").replace("&", " and ")
+    text = " ".join(SPELLING.get(word, word) for word in text.split())
+    text = _SENTENCE.sub(" , ", text)
+    tokens = [_spell(token) for token in _TOKEN.findall(text)]
+    return " ".join(_numbers(tokens))
+
+
+def _meridiem(match: re.Match[str]) -> str:
+    digit = match.group(1) or match.group(3)
+    letter = match.group(2) or match.group(4)
+    return f"{digit} {letter}m "
+
+
+@lru_cache(maxsize=4096)
+def _spell(token: str) -> str:
+    token = SPELLING.get(token, token)
+    if len(token) < 6 or not token.isalpha() or token in NOT_TYPOS or token in FUZZY_TARGETS:
+        return token
+    for target in FUZZY_TARGETS:
+        if abs(len(target) - len(token)) <= 1 and _one_edit(token, target):
+            return target
+    return token
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when `a` turns into `b` by one insertion, deletion, substitution or swap."""
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _numbers(tokens: list[str]) -> list[str]:
+    """Number words to digits; ordinal words only where they read as a day ("the first")."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        after = tokens[i + 2] if nxt == "-" and i + 2 < len(tokens) else nxt
+        step = 2 if nxt == "-" else 1
+        if token in TENS and (after in UNITS and UNITS[after] < 10 and UNITS[after] > 0):
+            out.append(str(TENS[token] + UNITS[after]))
+            i += 1 + step
+            continue
+        if token in TENS and after in ORDINAL_UNITS and ORDINAL_UNITS[after] < 10:
+            value = TENS[token] + ORDINAL_UNITS[after]
+            out.append(_ordinal_or_words(out, tokens, i + 1 + step, value, f"{token} {after}"))
+            i += 1 + step
+            continue
+        if token in UNITS:
+            out.append(str(UNITS[token]))
+        elif token in TENS:
+            out.append(str(TENS[token]))
+        elif token in ORDINAL_UNITS or token in ORDINAL_TENS:
+            value = ORDINAL_UNITS.get(token) or ORDINAL_TENS[token]
+            out.append(_ordinal_or_words(out, tokens, i + 1, value, token))
+        else:
+            out.append(token)
+        i += 1
+    return out
+
+
+def _ordinal_or_words(out: list[str], tokens: list[str], nxt: int, value: int, words: str) -> str:
+    before = out[-1] if out else ""
+    after = tokens[nxt] if nxt < len(tokens) else ""
+    if after == "thing":
+        return words
+    if before in ("the", "on") or before in MONTH_INDEX or after == "of" or after in MONTH_INDEX:
+        return ordinal_suffix(value)
+    return words
