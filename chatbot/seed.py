@@ -82,8 +82,8 @@ def seed_demo(conn: Connection, today: dt.date) -> bool:
     for code, name, dur, buf, price, syn in TREATMENTS:
         conn.execute(
             text(
-                "INSERT INTO treatment (code, name, duration_min, buffer_min, price_cents, synonyms)"
-                " VALUES (:c, :n, :d, :b, :p, :s)"
+                "INSERT INTO treatment (code, name, duration_min, buffer_min, price_cents,"
+                " synonyms) VALUES (:c, :n, :d, :b, :p, :s)"
             ),
             {"c": code, "n": name, "d": dur, "b": buf, "p": price, "s": syn},
         )

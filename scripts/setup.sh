@@ -12,8 +12,8 @@ apt_install() {  # apt_install PKG... : install missing Debian packages (needs r
     [ ${#missing[@]} -eq 0 ] && return 0
     local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     say "installing Debian packages: ${missing[*]} (about a minute)"
-    $sudo apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
         "${missing[@]}" >/dev/null
 }
 

@@ -1,0 +1,282 @@
+"""Holds, bookings, reschedules, cancellations and status changes.
+
+Every write: one transaction; sweep the dentist's expired holds; check the start is a real
+free slot (domain rules); write; the exclusion constraint is the final word (→ SlotTaken).
+Appointments are returned as `appointment_doc()` JSON (the same shape events carry).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from chatbot import repository
+from chatbot.auth import Principal
+from chatbot.domain.models import may_transition
+from chatbot.errors import Forbidden, HoldExpired, InvalidInput, NotFound
+from chatbot.services.guards import act_for, aware, ident, text_arg, window
+from chatbot.services.slot_check import booking_context, ensure_free_slot
+
+UTC = dt.timezone.utc
+Doc = dict[str, Any]
+
+
+def _create(
+    engine: Engine,
+    principal: Principal,
+    *,
+    patient_id: int,
+    dentist_id: int,
+    treatment: str,
+    starts_at: dt.datetime,
+    hold_ttl_s: int | None,
+    notes: str = "",
+) -> Doc:
+    patient_id, dentist_id = ident(patient_id, "patient id"), ident(dentist_id, "dentist id")
+    starts_at = aware(starts_at, "start time")
+    notes = text_arg(notes, "notes", max_len=2000)
+    act_for(principal, patient_id=patient_id, dentist_id=dentist_id)
+    with repository.transaction(engine) as conn:
+        clinic, dentist, chosen = booking_context(conn, dentist_id, treatment)
+        if not repository.patient_exists(conn, patient_id):
+            raise NotFound(f"There is no patient with id {patient_id}.")
+        repository.sweep_expired_holds(conn, dentist_id)
+        ensure_free_slot(conn, clinic, dentist, chosen, starts_at)
+        ttl = None if hold_ttl_s is None else hold_ttl_s or clinic.hold_ttl_s
+        return repository.insert_appointment(
+            conn,
+            dentist_id=dentist_id,
+            patient_id=patient_id,
+            treatment=chosen,
+            starts_at=starts_at,
+            status="held" if ttl is not None else "scheduled",
+            hold_ttl_s=ttl,
+            notes=notes,
+        )
+
+
+def hold_slot(
+    engine: Engine,
+    principal: Principal,
+    *,
+    patient_id: int,
+    dentist_id: int,
+    treatment: str,
+    starts_at: dt.datetime,
+    ttl_s: int | None = None,
+) -> Doc:
+    """Reserve a slot while the patient confirms; it stops blocking after ttl_s seconds
+    (clinic default 300)."""
+    if ttl_s is not None and (
+        isinstance(ttl_s, bool) or not isinstance(ttl_s, int) or not 10 <= ttl_s <= 86400
+    ):
+        raise InvalidInput("A hold lasts between 10 seconds and one day.")
+    return _create(
+        engine,
+        principal,
+        patient_id=patient_id,
+        dentist_id=dentist_id,
+        treatment=treatment,
+        starts_at=starts_at,
+        hold_ttl_s=ttl_s or 0,
+    )
+
+
+def book(
+    engine: Engine,
+    principal: Principal,
+    *,
+    patient_id: int,
+    dentist_id: int,
+    treatment: str,
+    starts_at: dt.datetime,
+    notes: str = "",
+) -> Doc:
+    """Book directly (status 'scheduled')."""
+    return _create(
+        engine,
+        principal,
+        patient_id=patient_id,
+        dentist_id=dentist_id,
+        treatment=treatment,
+        starts_at=starts_at,
+        hold_ttl_s=None,
+        notes=notes,
+    )
+
+
+def _locked(conn: Connection, principal: Principal, appointment_id: Any) -> dict[str, Any]:
+    """The appointment row locked for update; NotFound when absent or not the caller's."""
+    appointment_id = ident(appointment_id, "appointment id")
+    row = repository.lock_appointment(conn, appointment_id)
+    if not principal.may_see(row["dentist_id"], row["patient_id"]):
+        raise NotFound(f"Appointment {appointment_id} was not found.")
+    return row
+
+
+def _confirm_row(conn: Connection, row: dict[str, Any]) -> Doc:
+    if row["status"] in ("scheduled", "confirmed"):
+        return dict(row["doc"])  # already confirmed: idempotent
+    if row["status"] == "expired" or (row["status"] == "held" and row["hold_expired"]):
+        raise HoldExpired(
+            "The reservation expired before it was confirmed. Please pick a time again."
+        )
+    if row["status"] != "held":
+        raise InvalidInput(f"This appointment is {row['status']} and cannot be confirmed.")
+    return repository.update_appointment(conn, row["id"], status="scheduled", hold_expires_at=None)
+
+
+def confirm_hold(engine: Engine, principal: Principal, hold_id: int) -> Doc:
+    """Turn a live hold into a booking ('scheduled'). Expired → HoldExpired (409)."""
+    with repository.transaction(engine) as conn:
+        return _confirm_row(conn, _locked(conn, principal, hold_id))
+
+
+def release_hold(engine: Engine, principal: Principal, hold_id: int) -> Doc:
+    """Give a hold back (status 'cancelled', event hold.released); no-op if already gone."""
+    with repository.transaction(engine) as conn:
+        row = _locked(conn, principal, hold_id)
+        if row["status"] in ("cancelled", "expired"):
+            return dict(row["doc"])
+        if row["status"] != "held":
+            raise InvalidInput("This is a booking, not a hold; cancel it instead.")
+        return repository.update_appointment(conn, row["id"], status="cancelled")
+
+
+def reschedule(
+    engine: Engine,
+    principal: Principal,
+    appointment_id: int,
+    *,
+    starts_at: dt.datetime,
+    dentist_id: int | None = None,
+) -> Doc:
+    """Move an appointment (or live hold) to a new free slot, optionally with another dentist.
+    The same row is updated (keeps its id, event appointment.updated)."""
+    starts_at = aware(starts_at, "start time")
+    with repository.transaction(engine) as conn:
+        row = _locked(conn, principal, appointment_id)
+        target = ident(dentist_id, "dentist id") if dentist_id is not None else row["dentist_id"]
+        act_for(principal, patient_id=row["patient_id"], dentist_id=target)
+        if row["status"] not in ("held", "scheduled", "confirmed") or row["hold_expired"]:
+            raise InvalidInput(f"A {row['status']} appointment cannot be moved.")
+        clinic, dentist, chosen = booking_context(conn, target, row["treatment"])
+        repository.sweep_expired_holds(conn, target)
+        ensure_free_slot(conn, clinic, dentist, chosen, starts_at, exclude_appointment_id=row["id"])
+        return repository.update_appointment(
+            conn, row["id"], starts_at=starts_at, dentist_id=target
+        )
+
+
+def _cancel_row(conn: Connection, principal: Principal, row: dict[str, Any], reason: str) -> Doc:
+    if row["status"] == "cancelled":
+        return dict(row["doc"])
+    if row["status"] not in ("held", "scheduled", "confirmed"):
+        raise InvalidInput(f"A {row['status']} appointment cannot be cancelled.")
+    if principal.role in ("patient", "chatbot") and row["starts_at"] <= dt.datetime.now(UTC):
+        raise InvalidInput("This appointment has already started; please call the clinic.")
+    notes = row["notes"]
+    if reason:
+        notes = ((notes + "\n") if notes else "") + f"Cancelled: {reason}"
+    return repository.update_appointment(conn, row["id"], status="cancelled", notes=notes[:2000])
+
+
+def cancel(engine: Engine, principal: Principal, appointment_id: int, *, reason: str = "") -> Doc:
+    """Cancel (idempotent); the reason is appended to the notes."""
+    reason = text_arg(reason, "reason", max_len=500)
+    with repository.transaction(engine) as conn:
+        return _cancel_row(conn, principal, _locked(conn, principal, appointment_id), reason)
+
+
+# Patients (and the bot on their behalf) may only confirm or cancel.
+_PATIENT_STATUSES = frozenset({"confirmed", "cancelled"})
+
+
+def set_status(engine: Engine, principal: Principal, appointment_id: int, status: str) -> Doc:
+    """Move along the allowed transitions (see domain.models.STATUS_TRANSITIONS)."""
+    if status not in ("scheduled", "confirmed", "arrived", "completed", "no_show", "cancelled"):
+        raise InvalidInput(f"Unknown status {str(status)[:40]!r}.")
+    if principal.role in ("patient", "chatbot") and status not in _PATIENT_STATUSES:
+        raise Forbidden("Only the clinic can set that status.")
+    with repository.transaction(engine) as conn:
+        row = _locked(conn, principal, appointment_id)
+        if row["status"] == status:
+            return dict(row["doc"])
+        if not may_transition(row["status"], status):
+            raise InvalidInput(f"A {row['status']} appointment cannot become {status}.")
+        if status == "cancelled":
+            return _cancel_row(conn, principal, row, "")
+        if row["status"] == "held":
+            return _confirm_row(conn, row)
+        return repository.update_appointment(conn, row["id"], status=status)
+
+
+def get_appointment(engine: Engine, principal: Principal, appointment_id: int) -> Doc:
+    appointment_id = ident(appointment_id, "appointment id")
+    with repository.transaction(engine) as conn:
+        docs = repository.appointment_docs(
+            conn, appointment_id=appointment_id, include_cancelled=True
+        )
+    if not docs or not principal.may_see(docs[0]["dentist_id"], docs[0]["patient_id"]):
+        raise NotFound(f"Appointment {appointment_id} was not found.")
+    return docs[0]
+
+
+def list_appointments(
+    engine: Engine,
+    principal: Principal,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    dentist_id: int | None = None,
+    patient_id: int | None = None,
+    include_cancelled: bool = False,
+) -> list[Doc]:
+    """Appointments the caller may see (patient: own; dentist: own; admin/chatbot: all),
+    ordered by start. Live holds are included, expired ones only with include_cancelled."""
+    if start is not None:
+        start = aware(start, "start")
+    if end is not None:
+        end = aware(end, "end")
+    if start is not None and end is not None:
+        window(start, end, max_days=3660)
+    if dentist_id is not None:
+        dentist_id = ident(dentist_id, "dentist id")
+    if patient_id is not None:
+        patient_id = ident(patient_id, "patient id")
+    if principal.role == "patient":
+        if patient_id not in (None, principal.patient_id):
+            raise Forbidden("You may only see your own appointments.")
+        patient_id = principal.patient_id
+    elif principal.role == "dentist":
+        if dentist_id not in (None, principal.dentist_id):
+            raise Forbidden("You may only see your own schedule.")
+        dentist_id = principal.dentist_id
+    with repository.transaction(engine) as conn:
+        return repository.appointment_docs(
+            conn,
+            start=start,
+            end=end,
+            dentist_id=dentist_id,
+            patient_id=patient_id,
+            include_cancelled=bool(include_cancelled),
+        )
+
+
+def request_handoff(
+    engine: Engine, principal: Principal, *, patient_id: int | None, sender: str, reason: str
+) -> int:
+    """Ask for a human; the admin dashboard gets a handoff.requested event. Returns its id."""
+    if patient_id is not None:
+        patient_id = ident(patient_id, "patient id")
+        act_for(principal, patient_id=patient_id, dentist_id=None)
+    elif principal.role == "patient":
+        patient_id = principal.patient_id
+    sender = text_arg(sender, "sender", max_len=200, required=True)
+    reason = text_arg(reason, "reason", max_len=10000)[:2000]
+    with repository.transaction(engine) as conn:
+        if patient_id is not None and not repository.patient_exists(conn, patient_id):
+            raise NotFound(f"There is no patient with id {patient_id}.")
+        return repository.insert_handoff(conn, patient_id, sender, reason)
