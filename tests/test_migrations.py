@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import psycopg
 import pytest
 
@@ -50,6 +53,42 @@ def test_migrations_on_empty_db_match_expected_tables(db_url: str) -> None:
     with psycopg.connect(db.libpq_url(db_url)) as conn:
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migration ORDER BY 1")]
     assert versions == [v for v, _, _ in db.migration_files()]
+
+
+SNAPSHOT = Path(__file__).resolve().parents[1] / "db" / "schema.expected.txt"
+
+
+def _schema_text(url: str) -> str:
+    """A stable, reviewable rendering of the live schema: columns, constraints, indexes,
+    triggers and functions of `public`."""
+    with psycopg.connect(db.libpq_url(url)) as conn:
+        indexes = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname"
+        ).fetchall()
+        funcs = conn.execute(
+            "SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') -> '"
+            " || pg_get_function_result(p.oid) FROM pg_proc p"
+            " WHERE p.pronamespace = 'public'::regnamespace ORDER BY 1"
+        ).fetchall()
+    schema = _schema(url)
+    lines = []
+    for table in sorted(k for k in schema if not k.startswith("__")):
+        lines.append(f"table {table}")
+        lines += [f"  {c} {t}{'' if n == 'YES' else ' not null'}" for c, t, n in schema[table]]
+    lines += [f"constraint {t}.{n}: {d}" for t, n, d in schema["__constraints__"]]
+    lines += [f"trigger {t}.{n} {e}" for t, n, e in schema["__triggers__"]]
+    lines += [f"index {d}" for (d,) in indexes]
+    lines += [f"function {f}" for (f,) in funcs]
+    return "\n".join(lines) + "\n"
+
+
+def test_empty_db_migrated_equals_expected_schema(db_url: str) -> None:
+    """db/schema.expected.txt is the reviewed schema; regenerate it deliberately with
+    UPDATE_SCHEMA_SNAPSHOT=1 .venv/bin/pytest tests/test_migrations.py"""
+    actual = _schema_text(db_url)
+    if os.environ.get("UPDATE_SCHEMA_SNAPSHOT") == "1":
+        SNAPSHOT.write_text(actual)
+    assert actual == SNAPSHOT.read_text()
 
 
 def test_migrating_twice_is_a_noop_and_schema_is_stable(db_url: str) -> None:
