@@ -1,0 +1,30 @@
+"""`python -m sync`: the web app on APP_PORT (migrates the database on start-up)."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from chatbot.config import Settings, ensure_jwt_secret
+from chatbot.db import database_url, migrate
+from chatbot.logs import configure_logging
+from sync.app import create_app
+
+log = logging.getLogger("sync")
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    if not settings.jwt_secret:
+        settings = settings.model_copy(update={"jwt_secret": ensure_jwt_secret()})
+    url = database_url(settings, shared=True)
+    migrate(url)
+    app = create_app(settings, db_url=url)
+    log.info("web app listening", extra={"port": settings.app_port})
+    web.run_app(app, host=settings.app_host, port=settings.app_port, print=None, shutdown_timeout=5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""The web app factory: `create_app(settings) -> web.Application`.
+
+Wiring: one outbox `Listener` feeds, in order, the `SlotCache` (invalidation first, so no
+reader sees a stale day after the event is out), the `EventHub` (WebSockets) and the
+`WebhookDispatcher` (wake-up). Pools, the listener and the dispatcher live in a
+`cleanup_ctx`; `on_shutdown` closes every socket with 1001 GOING_AWAY.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import Engine
+
+from chatbot.config import Settings
+from chatbot.db import database_url, libpq_url, make_engine, migrate
+from sync.cache import SlotCache
+from sync.hub import EventHub
+from sync.jsonapi import error_middleware
+from sync.keys import (
+    CACHE,
+    DB_URL,
+    ENGINE,
+    HUB,
+    LISTENER,
+    POOL,
+    SETTINGS,
+    STATS,
+    WEBHOOKS,
+    principal_from_request,
+    require_role,
+)
+from sync.listener import Listener
+from sync.realtime_api import setup_realtime_api
+from sync.rest import setup_rest
+from sync.stats import Stats
+from sync.webhook_api import setup_webhook_api
+from sync.webhooks import WebhookDispatcher
+from sync.ws import setup_ws
+
+__all__ = [
+    "CACHE",
+    "ENGINE",
+    "HUB",
+    "LISTENER",
+    "SETTINGS",
+    "STATS",
+    "create_app",
+    "principal_from_request",
+    "require_role",
+]
+
+
+def _url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def create_app(
+    settings: Settings, *, engine: Engine | None = None, db_url: str | None = None
+) -> web.Application:
+    """Build the app. Without `engine`/`db_url` the database comes from `settings`
+    (`DATABASE_URL` or the embedded server) and is migrated here."""
+    owns_engine = engine is None
+    if db_url is None:
+        if engine is not None:
+            db_url = _url_of(engine)
+        else:
+            db_url = database_url(settings)
+            migrate(db_url)
+    if engine is None:
+        engine = make_engine(db_url)
+
+    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
+    pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+        libpq_url(db_url),
+        min_size=1,
+        max_size=10,
+        open=False,
+        kwargs={"autocommit": True},
+        name="sync",
+    )
+    listener = Listener(db_url, poll_interval_s=settings.poll_interval_s)
+    cache = SlotCache(engine)
+    hub = EventHub(settings.client_queue_size)
+    webhooks = WebhookDispatcher(pool, poll_s=settings.poll_interval_s)
+    listener.add_sink(cache.apply)  # first: never serve a stale day once an event is out
+    listener.add_sink(hub.publish)
+    listener.add_sink(webhooks.on_events)
+
+    app[SETTINGS] = settings
+    app[ENGINE] = engine
+    app[DB_URL] = db_url
+    app[POOL] = pool
+    app[LISTENER] = listener
+    app[CACHE] = cache
+    app[HUB] = hub
+    app[STATS] = Stats()
+    app[WEBHOOKS] = webhooks
+
+    async def runtime(app: web.Application) -> AsyncIterator[None]:
+        await pool.open(wait=True, timeout=15)
+        await listener.start()
+        await webhooks.start()
+        yield
+        await webhooks.stop()
+        await listener.stop()
+        await pool.close()
+        if owns_engine:
+            engine.dispose()
+
+    app.cleanup_ctx.append(runtime)
+    setup_realtime_api(app)
+    setup_ws(app)
+    setup_rest(app)
+    setup_webhook_api(app)
+    _setup_optional(app)
+    return app
+
+
+def _setup_optional(app: web.Application) -> None:
+    """The chat gateway and the web pages live in their own modules (web/frontend)."""
+    try:
+        from sync.chat import setup_chat
+    except ImportError:
+        pass
+    else:
+        setup_chat(app)
+    try:
+        from sync.pages import setup_pages
+    except ImportError:
+        pass
+    else:
+        setup_pages(app)

@@ -1,0 +1,129 @@
+"""`/api/realtime/{health,status,stats}`, `/api/me` and the dev-mode sign-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from chatbot.auth import Principal, issue_token
+from chatbot.errors import NotFound
+from sync.jsonapi import json_response, read_json
+from sync.keys import (
+    CACHE,
+    HUB,
+    LISTENER,
+    POOL,
+    SETTINGS,
+    STATS,
+    WEBHOOKS,
+    principal_from_request,
+    require_role,
+)
+
+
+async def health(request: web.Request) -> web.Response:
+    """Public. `degraded` when the listener has no live connection to the outbox."""
+    listener = request.app[LISTENER]
+    return json_response(
+        {
+            "status": "ok" if listener.connected else "degraded",
+            "listener": {"connected": listener.connected, "last_id": max(listener.last_id, 0)},
+        }
+    )
+
+
+async def status(request: web.Request) -> web.Response:
+    principal_from_request(request)
+    listener = request.app[LISTENER]
+    return json_response(
+        {
+            "status": "ok" if listener.connected else "degraded",
+            "listener": listener.state(),
+            "clients": request.app[HUB].clients()["connected"],
+        }
+    )
+
+
+async def _lag(request: web.Request, last_id: int) -> dict[str, Any]:
+    async with request.app[POOL].connection() as conn:
+        cur = await conn.execute(
+            "SELECT coalesce(max(id), 0),"
+            " extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE id > %s))"
+            " FROM sync_event",
+            (last_id,),
+        )
+        row = await cur.fetchone()
+    assert row is not None
+    behind = max(0, int(row[0]) - last_id)
+    return {"events": behind, "seconds": round(float(row[1]), 3) if row[1] else 0.0}
+
+
+async def stats(request: web.Request) -> web.Response:
+    require_role(request, "admin")
+    app = request.app
+    listener, hub, counters = app[LISTENER], app[HUB], app[STATS].counters
+    return json_response(
+        {
+            "events": {
+                "processed": listener.events_processed,
+                "published": hub.published,
+                "sent": counters["events_sent"],
+                "replayed": counters["events_replayed"],
+            },
+            "lag": await _lag(request, max(listener.last_id, 0)),
+            "clients": hub.clients() | {"dropped_slow": hub.dropped_clients},
+            "deliveries": await app[WEBHOOKS].delivery_counts(),
+            "latency_ms": app[STATS].latency_summary(),
+            "cache": app[CACHE].stats(),
+            "listener": listener.state(),
+            "uptime_s": round(
+                (dt.datetime.now(dt.timezone.utc) - app[STATS].started_at).total_seconds(), 1
+            ),
+        }
+    )
+
+
+async def me(request: web.Request) -> web.Response:
+    principal = principal_from_request(request)
+    return json_response(principal.model_dump() | {"display_name": await _display_name(request)})
+
+
+async def _display_name(request: web.Request) -> str:
+    sub = principal_from_request(request).sub
+    async with request.app[POOL].connection() as conn:
+        cur = await conn.execute("SELECT display_name FROM app_user WHERE sub = %s", (sub,))
+        row = await cur.fetchone()
+    return str(row[0]) if row else sub
+
+
+class DevLogin(BaseModel):
+    sub: str = Field(min_length=1, max_length=200)
+
+
+async def dev_login(request: web.Request) -> web.Response:
+    """Dev mode only: a token for a seeded `app_user` (the demo pages' sign-in)."""
+    body = await read_json(request, DevLogin)
+    async with request.app[POOL].connection() as conn:
+        cur = await conn.execute(
+            "SELECT sub, role, display_name, patient_id, dentist_id FROM app_user WHERE sub = %s",
+            (body.sub,),
+        )
+        row = await cur.fetchone()
+    if row is None:
+        raise NotFound(f"no user {body.sub!r}")
+    principal = Principal(sub=row[0], role=row[1], patient_id=row[3], dentist_id=row[4])
+    settings = request.app[SETTINGS]
+    token = issue_token(settings.jwt_secret, principal, settings.jwt_ttl_s)
+    return json_response(principal.model_dump() | {"display_name": row[2], "token": token})
+
+
+def setup_realtime_api(app: web.Application) -> None:
+    app.router.add_get("/api/realtime/health", health)
+    app.router.add_get("/api/realtime/status", status)
+    app.router.add_get("/api/realtime/stats", stats)
+    app.router.add_get("/api/me", me)
+    if app[SETTINGS].dev_mode:
+        app.router.add_post("/api/dev/login", dev_login)

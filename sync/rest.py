@@ -1,0 +1,289 @@
+"""The page API (DESIGN.md "Contract: HTTP"): thin handlers over `chatbot.services`.
+
+Every handler: verify the token, parse/validate the input (nothing is written before that
+succeeds), call one service in a worker thread (services are synchronous, one transaction
+each), return JSON. Services decide row-level access and raise `BookingError`s, which
+`sync.jsonapi.error_middleware` turns into JSON error bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from chatbot.domain.models import WeeklyHours
+from chatbot.errors import InvalidInput
+from chatbot.services import availability, booking, catalog
+from sync.jsonapi import int_param, json_response, read_json
+from sync.keys import CACHE, ENGINE, principal_from_request
+
+T = TypeVar("T")
+DEFAULT_SLOT_WINDOW = dt.timedelta(days=14)
+DEFAULT_TREATMENT = "checkup"
+
+
+async def _call(request: web.Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await asyncio.to_thread(fn, request.app[ENGINE], *args, **kwargs)
+
+
+async def _tz(request: web.Request) -> dt.tzinfo:
+    return (await request.app[CACHE].catalog()).clinic.tz
+
+
+def parse_when(raw: str, tz: dt.tzinfo, what: str, *, end_of_day: bool = False) -> dt.datetime:
+    """ISO date or datetime; clinic local time when no offset is given. A bare date as an
+    end bound means the end of that day (inclusive)."""
+    try:
+        if len(raw) == 10:
+            day = dt.date.fromisoformat(raw)
+            value = dt.datetime.combine(day + dt.timedelta(days=int(end_of_day)), dt.time())
+        else:
+            value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(f"{what} must be an ISO date or date-time") from exc
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+
+
+def _localize(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+
+
+def _id(request: web.Request, name: str = "id") -> int:
+    value = int_param(request.match_info.get(name), name, required=True)
+    assert value is not None
+    return value
+
+
+# --- catalog ---------------------------------------------------------------------------------
+
+
+async def get_clinic(request: web.Request) -> web.Response:
+    principal_from_request(request)
+    return json_response((await _call(request, catalog.get_clinic)).to_json())
+
+
+async def get_dentists(request: web.Request) -> web.Response:
+    principal_from_request(request)
+    return json_response([d.to_json() for d in await _call(request, catalog.list_dentists)])
+
+
+async def get_treatments(request: web.Request) -> web.Response:
+    principal_from_request(request)
+    return json_response([t.to_json() for t in await _call(request, catalog.list_treatments)])
+
+
+async def get_slots(request: web.Request) -> web.Response:
+    """From the slot cache. `treatment` defaults to a check-up; window defaults to 14 days."""
+    principal_from_request(request)
+    q = request.query
+    cache = request.app[CACHE]
+    cat = await cache.catalog()
+    tz = cat.clinic.tz
+    now = dt.datetime.now(dt.timezone.utc)
+    start = parse_when(q["from"], tz, "from") if q.get("from") else now
+    end = start + DEFAULT_SLOT_WINDOW
+    if q.get("to"):
+        end = parse_when(q["to"], tz, "to", end_of_day=True)
+    if end <= start:
+        raise InvalidInput("to must be after from")
+    if end - start > dt.timedelta(days=cat.clinic.horizon_days + 1):
+        raise InvalidInput(f"ask for at most {cat.clinic.horizon_days} days at a time")
+    dentist_id = int_param(q.get("dentist_id"), "dentist_id")
+    limit = int_param(q.get("limit"), "limit")
+    treatment = q.get("treatment") or DEFAULT_TREATMENT
+    if dentist_id is not None:  # same checks (unknown dentist, not offered) as the service
+        chosen = catalog.match_treatment(cat.treatments, treatment)
+        availability.offering(cat.dentists, chosen, dentist_id)
+    slots = await cache.free_slots(
+        treatment, start, end, now, dentist_ids=None if dentist_id is None else [dentist_id]
+    )
+    return json_response([s.to_json() for s in slots[: limit or availability.MAX_SLOTS]])
+
+
+# --- appointments ----------------------------------------------------------------------------
+
+
+class NewAppointment(BaseModel):
+    dentist_id: int
+    treatment: str = Field(min_length=1, max_length=300)
+    starts_at: dt.datetime
+    patient_id: int | None = None
+    notes: str = Field(default="", max_length=2000)
+    hold: bool = False
+
+
+class Reschedule(BaseModel):
+    starts_at: dt.datetime
+    dentist_id: int | None = None
+
+
+class Cancel(BaseModel):
+    reason: str = Field(default="", max_length=500)
+
+
+class StatusChange(BaseModel):
+    status: Literal["scheduled", "confirmed", "arrived", "completed", "no_show", "cancelled"]
+
+
+async def list_appointments(request: web.Request) -> web.Response:
+    principal = principal_from_request(request)
+    q, tz = request.query, await _tz(request)
+    docs = await _call(
+        request,
+        booking.list_appointments,
+        principal,
+        start=parse_when(q["from"], tz, "from") if q.get("from") else None,
+        end=parse_when(q["to"], tz, "to", end_of_day=True) if q.get("to") else None,
+        dentist_id=int_param(q.get("dentist_id"), "dentist_id"),
+        patient_id=int_param(q.get("patient_id"), "patient_id"),
+        include_cancelled=q.get("include_cancelled", "").lower() in ("1", "true", "yes"),
+    )
+    return json_response(docs)
+
+
+async def get_appointment(request: web.Request) -> web.Response:
+    principal = principal_from_request(request)
+    return json_response(await _call(request, booking.get_appointment, principal, _id(request)))
+
+
+async def create_appointment(request: web.Request) -> web.Response:
+    principal = principal_from_request(request)
+    body = await read_json(request, NewAppointment)
+    patient_id = body.patient_id if body.patient_id is not None else principal.patient_id
+    if patient_id is None:
+        raise InvalidInput("patient_id is required")
+    common = {
+        "patient_id": patient_id,
+        "dentist_id": body.dentist_id,
+        "treatment": body.treatment,
+        "starts_at": _localize(body.starts_at, await _tz(request)),
+    }
+    if body.hold:
+        doc = await _call(request, booking.hold_slot, principal, **common)
+    else:
+        doc = await _call(request, booking.book, principal, notes=body.notes, **common)
+    request.app[CACHE].invalidate_dentist(doc["dentist_id"])  # read-your-writes on /api/slots
+    return json_response(doc, status=201)
+
+
+async def cancel_appointment(request: web.Request) -> web.Response:
+    principal = principal_from_request(request)
+    body = await read_json(request, Cancel) if request.can_read_body else Cancel()
+    doc = await _call(request, booking.cancel, principal, _id(request), reason=body.reason)
+    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    return json_response(doc)
+
+
+async def reschedule_appointment(request: web.Request) -> web.Response:
+    principal = principal_from_request(request)
+    body = await read_json(request, Reschedule)
+    starts_at = _localize(body.starts_at, await _tz(request))
+    doc = await _call(
+        request,
+        booking.reschedule,
+        principal,
+        _id(request),
+        starts_at=starts_at,
+        dentist_id=body.dentist_id,
+    )
+    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    return json_response(doc)
+
+
+async def change_status(request: web.Request) -> web.Response:
+    principal = principal_from_request(request)
+    body = await read_json(request, StatusChange)
+    doc = await _call(request, booking.set_status, principal, _id(request), body.status)
+    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    return json_response(doc)
+
+
+# --- availability ----------------------------------------------------------------------------
+
+
+class HoursIn(BaseModel):
+    isodow: int = Field(ge=1, le=7)
+    start: dt.time
+    end: dt.time
+
+
+class WeeklyHoursIn(BaseModel):
+    hours: list[HoursIn] = Field(max_length=70)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class TimeOffIn(BaseModel):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str = Field(default="", max_length=500)
+
+
+async def put_availability(request: web.Request) -> web.Response:
+    """Replace weekly hours from `valid_from` (default: today, clinic time)."""
+    principal = principal_from_request(request)
+    dentist_id = _id(request)
+    principal.require("dentist", "admin")
+    body = await read_json(request, WeeklyHoursIn)
+    tz = await _tz(request)
+    valid_from = body.valid_from or dt.datetime.now(tz).date()
+    hours = [WeeklyHours(h.isodow, h.start, h.end) for h in body.hours]
+    await _call(
+        request,
+        availability.set_weekly_hours,
+        principal,
+        dentist_id=dentist_id,
+        hours=hours,
+        valid_from=valid_from,
+        valid_to=body.valid_to,
+    )
+    request.app[CACHE].invalidate_dentist(dentist_id)
+    return json_response(
+        {
+            "dentist_id": dentist_id,
+            "valid_from": valid_from.isoformat(),
+            "valid_to": body.valid_to.isoformat() if body.valid_to else None,
+            "hours": [h.model_dump(mode="json") for h in body.hours],
+        }
+    )
+
+
+async def post_time_off(request: web.Request) -> web.Response:
+    principal = principal_from_request(request)
+    dentist_id = _id(request)
+    principal.require("dentist", "admin")
+    body = await read_json(request, TimeOffIn)
+    tz = await _tz(request)
+    exception_id = await _call(
+        request,
+        availability.block_time,
+        principal,
+        dentist_id=dentist_id,
+        starts_at=_localize(body.starts_at, tz),
+        ends_at=_localize(body.ends_at, tz),
+        reason=body.reason,
+    )
+    request.app[CACHE].invalidate_dentist(dentist_id)
+    return json_response({"id": exception_id, "dentist_id": dentist_id}, status=201)
+
+
+def setup_rest(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/api/clinic", get_clinic)
+    r.add_get("/api/dentists", get_dentists)
+    r.add_get("/api/treatments", get_treatments)
+    r.add_get("/api/slots", get_slots)
+    r.add_get("/api/appointments", list_appointments)
+    r.add_post("/api/appointments", create_appointment)
+    r.add_get("/api/appointments/{id}", get_appointment)
+    r.add_post("/api/appointments/{id}/cancel", cancel_appointment)
+    r.add_post("/api/appointments/{id}/reschedule", reschedule_appointment)
+    r.add_patch("/api/appointments/{id}/status", change_status)
+    r.add_post("/api/appointments/{id}/status", change_status)
+    r.add_put("/api/dentists/{id}/availability", put_availability)
+    r.add_post("/api/dentists/{id}/time-off", post_time_off)
