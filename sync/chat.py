@@ -1,0 +1,170 @@
+"""Chat gateway: `POST /api/chat` relays a signed-in user's message to Rasa's REST channel.
+
+The caller's identity comes only from the JWT: Rasa's `sender` is the token subject (a
+client-sent `sender` is ignored) and the metadata carries the raw token plus the role and ids,
+so actions can act on behalf of exactly this user. The reply is Rasa's JSON list, unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+from unicodedata import category
+
+import aiohttp
+from aiohttp import web
+
+from chatbot.auth import Principal, bearer_token
+from chatbot.config import Settings
+from chatbot.errors import Unauthorized
+from sync.jsonapi import json_error
+from sync.keys import SETTINGS, principal_from_request
+
+log = logging.getLogger(__name__)
+
+RASA_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=3)
+
+
+class SlidingWindowLimiter:
+    """At most `limit` hits per `window_s` seconds per key (a log of recent hit times)."""
+
+    def __init__(self, limit: int, window_s: float, max_keys: int = 100_000) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.max_keys = max_keys
+        self._hits: dict[str, deque[float]] = {}
+
+    def hit(self, key: str, now: float | None = None) -> float:
+        """Record a hit; return 0 when allowed, else the seconds until the next one is."""
+        now = time.monotonic() if now is None else now
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - self.window_s:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return hits[0] + self.window_s - now
+        hits.append(now)
+        if len(self._hits) > self.max_keys:
+            self._forget_idle(now)
+        return 0.0
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [k for k, h in self._hits.items() if not h or h[-1] <= now - self.window_s]
+        for key in idle:
+            del self._hits[key]
+
+
+CHAT_HTTP = web.AppKey("chat_http", aiohttp.ClientSession)
+CHAT_LIMITER = web.AppKey("chat_limiter", SlidingWindowLimiter)
+
+
+def _authenticate(request: web.Request) -> tuple[Principal, str]:
+    """The verified caller and their raw bearer token (forwarded so actions act as them)."""
+    principal = principal_from_request(request)
+    token = bearer_token(request.headers.get("Authorization"))
+    assert token is not None  # principal_from_request rejects a missing token
+    return principal, token
+
+
+async def _read_message(request: web.Request, settings: Settings) -> str | web.Response:
+    """The `message` string of the JSON body, or the error response to send instead."""
+    if (request.content_length or 0) > settings.max_body_bytes:
+        return json_error(413, "payload_too_large", "The request body is too large.")
+    body = await request.content.read(settings.max_body_bytes + 1)
+    if len(body) > settings.max_body_bytes:
+        return json_error(413, "payload_too_large", "The request body is too large.")
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return json_error(422, "invalid_input", 'Send JSON like {"message": "hi"}.')
+    message = payload.get("message") if isinstance(payload, dict) else None
+    if not isinstance(message, str):
+        return json_error(422, "invalid_input", "`message` must be a string.")
+    if len(message) > settings.max_chat_chars:
+        return json_error(
+            413,
+            "message_too_long",
+            f"Messages are limited to {settings.max_chat_chars} characters.",
+        )
+    try:
+        message.encode("utf-8")  # lone surrogates from JSON escapes
+    except UnicodeEncodeError:
+        return json_error(422, "invalid_input", "The message is not valid text.")
+    message = "".join(ch for ch in message if ch in "\n\t" or category(ch) != "Cc").strip()
+    if not message:
+        return json_error(422, "invalid_input", "The message is empty.")
+    return message
+
+
+async def chat(request: web.Request) -> web.StreamResponse:
+    settings = request.app[SETTINGS]
+    try:
+        principal, token = _authenticate(request)
+    except Unauthorized as exc:
+        return json_error(401, exc.code, str(exc))
+    wait_s = request.app[CHAT_LIMITER].hit(principal.sub)
+    if wait_s > 0:
+        limited = json_error(
+            429, "rate_limited", "You are sending messages too quickly; please wait a moment."
+        )
+        limited.headers["Retry-After"] = str(max(1, math.ceil(wait_s)))
+        return limited
+    message = await _read_message(request, settings)
+    if isinstance(message, web.Response):
+        return message
+    return await _forward(request.app, principal, token, message)
+
+
+async def _forward(
+    app: web.Application, principal: Principal, token: str, message: str
+) -> web.Response:
+    settings = app[SETTINGS]
+    body = {
+        "sender": principal.sub,
+        "message": message,
+        "metadata": {
+            "token": token,
+            "role": principal.role,
+            "patient_id": principal.patient_id,
+            "dentist_id": principal.dentist_id,
+        },
+    }
+    url = f"{settings.rasa_url.rstrip('/')}/webhooks/rest/webhook"
+    try:
+        async with app[CHAT_HTTP].post(url, json=body) as resp:
+            if resp.status != 200:
+                log.warning("rasa answered %s for sender %s", resp.status, principal.sub)
+                return _unavailable()
+            replies: Any = await resp.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        log.warning("rasa unreachable at %s: %s", url, exc.__class__.__name__)
+        return _unavailable()
+    if not isinstance(replies, list):
+        log.warning("rasa replied with %s, not a list", type(replies).__name__)
+        return _unavailable()
+    return web.json_response(replies)
+
+
+def _unavailable() -> web.Response:
+    return json_error(
+        503, "assistant_unavailable", "The assistant is unavailable right now; please try again."
+    )
+
+
+def setup_chat(app: web.Application) -> None:
+    """Add `POST /api/chat` and the shared HTTP session it uses to reach Rasa.
+    Needs `app[SETTINGS]` (jwt secret, rasa_url, limits)."""
+    settings = app[SETTINGS]
+    app[CHAT_LIMITER] = SlidingWindowLimiter(settings.chat_rate_limit, settings.chat_rate_window_s)
+
+    async def http_session(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession(timeout=RASA_TIMEOUT) as session:
+            app[CHAT_HTTP] = session
+            yield
+
+    app.cleanup_ctx.append(http_session)
+    app.router.add_post("/api/chat", chat)

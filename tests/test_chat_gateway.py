@@ -1,0 +1,181 @@
+"""`POST /api/chat`: who may talk to the bot, what reaches Rasa, and how abuse is refused.
+
+A fake Rasa REST channel runs on 127.0.0.1 and records every request it receives.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from chatbot.auth import Principal, issue_token
+from chatbot.config import Settings
+from sync.chat import setup_chat
+from sync.keys import SETTINGS
+
+SECRET = "test-secret-for-the-chat-gateway"
+BOT_REPLY = [
+    {"text": "Here are some times:", "buttons": [{"title": "Tue 14:00", "payload": "/pick{}"}]},
+    {"custom": {"kind": "slots"}},
+]
+
+
+@dataclass
+class FakeRasa:
+    url: str
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+
+@pytest.fixture
+async def fake_rasa() -> AsyncIterator[FakeRasa]:
+    fake = FakeRasa(url="")
+
+    async def webhook(request: web.Request) -> web.Response:
+        fake.received.append(await request.json())
+        return web.json_response(BOT_REPLY)
+
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    fake.url = f"http://127.0.0.1:{port}"
+    yield fake
+    await runner.cleanup()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _settings(rasa_url: str, **overrides: Any) -> Settings:
+    return Settings(jwt_secret=SECRET, rasa_url=rasa_url, **overrides)
+
+
+async def _client(aiohttp_client: Any, settings: Settings) -> TestClient:
+    app = web.Application()
+    app[SETTINGS] = settings
+    setup_chat(app)
+    return await aiohttp_client(app)
+
+
+def _auth(sub: str = "patient-1", patient_id: int = 1) -> dict[str, str]:
+    token = issue_token(SECRET, Principal(sub=sub, role="patient", patient_id=patient_id))
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_relays_the_message_as_the_token_subject(aiohttp_client, fake_rasa):
+    client = await _client(aiohttp_client, _settings(fake_rasa.url))
+    headers = _auth()
+    resp = await client.post(
+        "/api/chat",
+        json={"message": "  a checkup next Tuesday afternoon ", "sender": "patient-2"},
+        headers=headers,
+    )
+    assert resp.status == 200
+    assert await resp.json() == BOT_REPLY
+    [sent] = fake_rasa.received
+    assert sent["sender"] == "patient-1"  # the forged sender is ignored
+    assert sent["message"] == "a checkup next Tuesday afternoon"
+    assert sent["metadata"] == {
+        "token": headers["Authorization"].removeprefix("Bearer "),
+        "role": "patient",
+        "patient_id": 1,
+        "dentist_id": None,
+    }
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": "Basic abc"}],
+    ids=["missing", "garbage", "wrong-scheme"],
+)
+async def test_without_a_valid_token_is_401(aiohttp_client, fake_rasa, headers):
+    client = await _client(aiohttp_client, _settings(fake_rasa.url))
+    resp = await client.post("/api/chat", json={"message": "hi"}, headers=headers)
+    assert resp.status == 401
+    assert (await resp.json())["error"] == "unauthorized"
+    assert fake_rasa.received == []
+
+
+async def test_token_signed_with_another_secret_is_401(aiohttp_client, fake_rasa):
+    client = await _client(aiohttp_client, _settings(fake_rasa.url))
+    forged = issue_token(
+        "another-secret-of-at-least-32-bytes!", Principal(sub="admin", role="admin")
+    )
+    resp = await client.post(
+        "/api/chat", json={"message": "hi"}, headers={"Authorization": f"Bearer {forged}"}
+    )
+    assert resp.status == 401
+    assert fake_rasa.received == []
+
+
+async def test_rate_limit_per_subject_is_429_with_retry_after(aiohttp_client, fake_rasa):
+    settings = _settings(fake_rasa.url, chat_rate_limit=3, chat_rate_window_s=60)
+    client = await _client(aiohttp_client, settings)
+    for _ in range(3):
+        resp = await client.post("/api/chat", json={"message": "hi"}, headers=_auth())
+        assert resp.status == 200
+    resp = await client.post("/api/chat", json={"message": "hi"}, headers=_auth())
+    assert resp.status == 429
+    assert 1 <= int(resp.headers["Retry-After"]) <= 60
+    # Another patient is not affected by patient-1's burst.
+    other = await client.post("/api/chat", json={"message": "hi"}, headers=_auth("patient-2", 2))
+    assert other.status == 200
+    assert len(fake_rasa.received) == 4
+
+
+async def test_oversized_message_is_413(aiohttp_client, fake_rasa):
+    settings = _settings(fake_rasa.url)
+    client = await _client(aiohttp_client, settings)
+    at_limit = "a" * settings.max_chat_chars
+    resp = await client.post("/api/chat", json={"message": at_limit}, headers=_auth())
+    assert resp.status == 200
+    too_long = "a" * (settings.max_chat_chars + 1)
+    resp = await client.post("/api/chat", json={"message": too_long}, headers=_auth())
+    assert resp.status == 413
+    huge_body = b'{"message": "' + b"a" * (settings.max_body_bytes + 10) + b'"}'
+    resp = await client.post("/api/chat", data=huge_body, headers=_auth())
+    assert resp.status == 413
+    assert len(fake_rasa.received) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"\xff\xfe garbage",
+        b'["message"]',
+        b'{"message": 42}',
+        b'{"message": null}',
+        b'{"text": "hi"}',
+        b'{"message": "   \\u0000 "}',
+        b'{"message": "\\ud800"}',
+    ],
+    ids=["broken", "not-utf8", "list", "number", "null", "missing", "blank", "lone-surrogate"],
+)
+async def test_malformed_body_is_422(aiohttp_client, fake_rasa, body):
+    client = await _client(aiohttp_client, _settings(fake_rasa.url))
+    resp = await client.post(
+        "/api/chat", data=body, headers=_auth() | {"Content-Type": "application/json"}
+    )
+    assert resp.status == 422
+    assert (await resp.json())["error"] == "invalid_input"
+    assert fake_rasa.received == []
+
+
+async def test_rasa_down_is_503_json(aiohttp_client):
+    client = await _client(aiohttp_client, _settings(f"http://127.0.0.1:{_closed_port()}"))
+    resp = await client.post("/api/chat", json={"message": "hi"}, headers=_auth())
+    assert resp.status == 503
+    assert (await resp.json())["error"] == "assistant_unavailable"
