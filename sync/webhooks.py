@@ -114,8 +114,12 @@ class WebhookDispatcher:
                 raise
             except Exception:
                 log.exception("webhook dispatch round failed")
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
+            # lands together with a wake-up, and stop() then hangs (found by tests/test_faults.py
+            # web-app-restart under write load; minimal fix added by the reliability helper).
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                async with asyncio.timeout(self.poll_s):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def run_once(self) -> int:

@@ -1,0 +1,151 @@
+"""Free-slot search over 90 days for 20 dentists with 5,000 existing appointments.
+
+    .venv/bin/python bench/bench_slots.py [--dentists 20] [--appointments 5000] [--rounds 20]
+
+Uncached: `chatbot.services.availability.free_slots` (what the actions call). Cached:
+`sync.cache.SlotCache.free_slots` (what `GET /api/slots` serves), warm, cold, and right after
+one booking's invalidation. SQL statements per search are counted with a SQLAlchemy
+`before_cursor_execute` listener. Targets: p95 < 50 ms, <= 5 queries per search.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from common import BERLIN, machine, scratch_database, seed_clinic, summary, weekdays_from
+from sqlalchemy import Engine, event, text
+
+from chatbot.db import make_engine
+from chatbot.services import availability
+from sync.cache import SlotCache
+from sync.events import Event
+
+UTC = dt.timezone.utc
+DAYS = 90
+
+
+class QueryCounter:
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._hit)
+
+    def _hit(self, *_: Any) -> None:
+        self.count += 1
+
+
+def add_appointments(engine: Engine, n: int, dentists: int) -> None:
+    """`n` non-overlapping check-ups spread over the next 90 days' weekdays, all dentists."""
+    rng = random.Random(7)
+    today = dt.datetime.now(BERLIN).date()
+    days = weekdays_from(today + dt.timedelta(days=1), 62)
+    grid = [(d, day, q) for d in range(1, dentists + 1) for day in days for q in range(0, 36, 3)]
+    rows = []
+    for dentist, day, q in rng.sample(grid, n):  # quarter-hours 08:00 + q*15 min, 45 min apart
+        start = dt.datetime.combine(day, dt.time(8), BERLIN) + dt.timedelta(minutes=15 * q)
+        rows.append({"d": dentist, "p": rng.randint(1, 200), "s": start.astimezone(UTC)})
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO appointment (dentist_id, patient_id, treatment_id, starts_at,"
+                " ends_at, blocks_until, status)"
+                " SELECT :d, :p, t.id, :s, :s + interval '30 min', :s + interval '40 min',"
+                " 'scheduled' FROM treatment t WHERE t.code = 'checkup'"
+            ),
+            rows,
+        )
+
+
+def timed(fn: Callable[[], Any], counter: QueryCounter, rounds: int) -> tuple[list[float], int]:
+    times, queries = [], 0
+    for _ in range(rounds):
+        before = counter.count
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+        queries = counter.count - before
+    return times, queries
+
+
+def booking_event(dentist_id: int, start: dt.datetime) -> Event:
+    data = {"id": 10**9, "starts_at": start.isoformat(),
+            "ends_at": (start + dt.timedelta(minutes=30)).isoformat()}  # fmt: skip
+    return Event(10**9, "appointment.created", start, dentist_id, 1, data)
+
+
+def run(url: str, args: argparse.Namespace) -> None:
+    seed_clinic(url, args.dentists, 200)
+    engine = make_engine(url, pool_size=5)
+    add_appointments(engine, args.appointments, args.dentists)
+    counter = QueryCounter(engine)
+    now = dt.datetime.now(UTC)
+    end = now + dt.timedelta(days=DAYS)
+    print(f"# {args.dentists} dentists, {args.appointments} appointments, {DAYS} days, {machine()}")
+
+    def all_dentists() -> list[Any]:
+        return availability.free_slots(engine, treatment="checkup", start=now, end=end, now=now)
+
+    def one_dentist() -> list[Any]:
+        return availability.free_slots(
+            engine, treatment="checkup", start=now, end=end, dentist_id=5, now=now
+        )
+
+    def two_weeks() -> list[Any]:  # GET /api/slots' default window
+        return availability.free_slots(
+            engine, treatment="checkup", start=now, end=now + dt.timedelta(days=14), now=now
+        )
+
+    found = len(all_dentists())
+    for name, fn in (
+        ("uncached, all dentists, 90 d", all_dentists),
+        ("uncached, one dentist, 90 d", one_dentist),
+        ("uncached, all dentists, 14 d", two_weeks),
+    ):
+        times, queries = timed(fn, counter, args.rounds)
+        print(summary(name, times) + f"  queries/search={queries}")
+    print(f"{'':<44} slots returned (capped at {availability.MAX_SLOTS}): {found}")
+
+    cache = SlotCache(engine)
+    loop = asyncio.new_event_loop()
+
+    def cached(dentist_ids: list[int] | None = None) -> Callable[[], Any]:
+        return lambda: loop.run_until_complete(
+            cache.free_slots("checkup", now, end, now, dentist_ids=dentist_ids)
+        )
+
+    cold, cold_q = timed(cached(), counter, 1)
+    print(summary("cached, cold (first search loads 90 d)", cold) + f"  queries={cold_q}")
+    times, queries = timed(cached(), counter, args.rounds)
+    print(summary("cached, warm, all dentists, 90 d", times) + f"  queries/search={queries}")
+    times, queries = timed(cached([5]), counter, args.rounds)
+    print(summary("cached, warm, one dentist, 90 d", times) + f"  queries/search={queries}")
+
+    after: list[float] = []
+    after_q = 0
+    for i in range(args.rounds):  # one booking event for dentist 5 → that day reloads
+        day = weekdays_from(now.date() + dt.timedelta(days=2 + i % 60), 1)[0]
+        cache.apply([booking_event(5, dt.datetime.combine(day, dt.time(9), BERLIN))])
+        t, after_q = timed(cached(), counter, 1)
+        after += t
+    print(summary("cached, all dentists, after a booking event", after) + f"  queries={after_q}")
+    loop.close()
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dentists", type=int, default=20)
+    parser.add_argument("--appointments", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    with scratch_database("bench_slots") as url:
+        run(url, args)
+
+
+if __name__ == "__main__":
+    main()
