@@ -7,7 +7,10 @@ temp dir. A migrated template database makes a fresh DB per test cheap (CREATE .
 from __future__ import annotations
 
 import datetime as dt
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,12 +34,16 @@ def _with_db(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_root_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_root_url() -> Iterator[str]:
     external = os.environ.get("DATABASE_URL")
     if external:
         yield external
         return
-    pg_dir: Path = tmp_path_factory.mktemp("pg") / "data"
+    # Not under pytest's basetemp: pytest prunes old basetemps, which would pull the data dir
+    # from under a concurrently running session.
+    root = Path(tempfile.mkdtemp(prefix="dental-pg-"))
+    atexit.register(shutil.rmtree, root, True)  # runs after pgserver's own atexit stop (LIFO)
+    pg_dir = root / "data"
     yield db.start_embedded(pg_dir)  # stops when the test process exits
 
 
