@@ -6,8 +6,8 @@ temp dir. A migrated template database makes a fresh DB per test cheap (CREATE .
 
 from __future__ import annotations
 
-import datetime as dt
 import atexit
+import datetime as dt
 import os
 import shutil
 import tempfile
