@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite: lint, types, import layers, model training (cached), then every test.
 set -euo pipefail
+export RASA_TELEMETRY_ENABLED=false  # no network here; never phone home
 cd "$(dirname "$0")/.."
 export PYTHONUNBUFFERED=1
 t0=$(date +%s)

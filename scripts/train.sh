@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Train the Rasa model only when config/domain/data changed (fingerprint in models/).
 set -euo pipefail
+export RASA_TELEMETRY_ENABLED=false  # no network here; never phone home
 cd "$(dirname "$0")/.."
 fp=$(cat config.yml domain.yml $(find data -name '*.yml' | sort) | sha256sum | cut -c1-16)
 if [ -f models/dental.tar.gz ] && [ "$(cat models/.fingerprint 2>/dev/null)" = "$fp" ]; then
