@@ -1,8 +1,13 @@
 """SlotCache: free-slot inputs per (dentist, clinic-local day), invalidated by outbox events.
 
 What is cached is the *input* of the pure `chatbot.domain.slots.free_slots` (rules, exceptions,
-busy time incl. holds with their expiry) for one local day, not its output: slots are computed
-per request with the current `now`, so minimum notice and lapsed holds are always right.
+busy time incl. holds with their expiry) for one local day, and derived from it, per treatment
+shape (duration, buffer), that day's slots *before* the minimum-notice/horizon cut
+(`domain.slots.open_slots`). Minimum notice and horizon are applied per request with the
+current `now`; a derived list is only used while its day's inputs are the cached ones (so every
+invalidation below drops it too) and while `now` lies between the expiries of the day's holds
+(a lapsing hold recomputes the day). A warm search is dictionary look-ups plus a per-day merge
+that stops once `limit` slots are certain.
 
 Invalidation (the listener runs `apply` before the hub sees an event):
 - `appointment.*` / `hold.*`: the dentist's days the new times touch (a slot of day D can
@@ -37,7 +42,7 @@ from chatbot.domain.models import (
     Slot,
     Treatment,
 )
-from chatbot.domain.slots import free_slots
+from chatbot.domain.slots import open_slots, require_aware
 from chatbot.services.availability import load_day_inputs
 from chatbot.services.catalog import match_treatment
 from sync.events import AVAILABILITY, Event
@@ -46,7 +51,10 @@ REACH = dt.timedelta(hours=10)  # how far past its day a slot (+ buffer) can ext
 MAX_BUFFER = dt.timedelta(hours=2)
 CATALOG_TTL_S = 30.0
 MAX_ENTRIES = 20_000  # (dentist, day) pairs; the oldest loaded are dropped beyond this
+MAX_SLOT_LISTS = 4_000  # derived (dentist, day, shape) slot lists (~10 KB each); oldest dropped
 Key = tuple[int, dt.date]
+Shape = tuple[int, int, int, str]  # duration, buffer, slot interval, zone
+UTC = dt.timezone.utc
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,22 @@ class DayInputs:
     exceptions: list[AvailabilityException]
     busy: list[Busy]
     appointment_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class DaySlots:
+    """One dentist's slots on one local day (no notice/horizon cut), derived from `inputs` with
+    any `now` in [valid_from, valid_until) (None = unbounded): the holds blocking are the same."""
+
+    inputs: DayInputs
+    slots: list[Slot]
+    valid_from: dt.datetime | None
+    valid_until: dt.datetime | None
+
+    def valid_at(self, now: dt.datetime) -> bool:
+        return (self.valid_from is None or now >= self.valid_from) and (
+            self.valid_until is None or now < self.valid_until
+        )
 
 
 @dataclass(frozen=True)
@@ -86,6 +110,8 @@ class SlotCache:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._days: dict[Key, DayInputs] = {}
+        self._slots: dict[tuple[Key, Shape], DaySlots] = {}
+        self._shapes: set[Shape] = set()
         self._gen: Counter[int] = Counter()
         self._catalog: Catalog | None = None
         self.counters: Counter[str] = Counter()
@@ -141,6 +167,8 @@ class SlotCache:
         for key in list(keys):
             if self._days.pop(key, None) is not None:
                 self.counters["invalidations"] += 1
+            for shape in self._shapes:  # derived lists (also unusable once the inputs go)
+                self._slots.pop((key, shape), None)
 
     # -- reads ---------------------------------------------------------------------------------
     async def catalog(self) -> Catalog:
@@ -168,8 +196,12 @@ class SlotCache:
         now: dt.datetime,
         *,
         dentist_ids: list[int] | None = None,
+        limit: int | None = None,
     ) -> list[Slot]:
-        """Free slots in [start, end) for active dentists offering `treatment`."""
+        """Free slots in [start, end) for active dentists offering `treatment`, sorted by start
+        then dentist; only the first `limit` when given (later days are not looked at)."""
+        for value, what in ((start, "window start"), (end, "window end"), (now, "now")):
+            require_aware(value, what)
         cat = await self.catalog()
         tr = match_treatment(cat.treatments, treatment)
         ids = [
@@ -177,24 +209,67 @@ class SlotCache:
             for d in cat.dentists
             if d.active and d.offers(tr.code) and (dentist_ids is None or d.id in dentist_ids)
         ]
-        tz = cat.clinic.tz
+        clinic = cat.clinic
+        tz = clinic.tz
         days = local_days(start, end, tz)
         inputs = await self._inputs([(i, d) for i in ids for d in days], tz)
-        slots: list[Slot] = []
-        for (dentist_id, day), day_in in inputs.items():
+        # what `domain.slots.free_slots` would cut: start in [earliest, latest), as instants
+        earliest = max(start, now + dt.timedelta(minutes=clinic.min_notice_min)).astimezone(UTC)
+        latest = min(end, now + dt.timedelta(days=clinic.horizon_days)).astimezone(UTC)
+        shape = (tr.duration_min, tr.buffer_min, clinic.slot_interval_min, clinic.timezone)
+        found: list[Slot] = []
+        for day in days:
             lo, hi = day_bounds(day, tz)
-            slots += free_slots(
-                day_in.rules,
-                day_in.exceptions,
-                day_in.busy,
-                tr,
-                cat.clinic,
-                max(lo, start),
-                min(hi, end),
-                now,
-                dentist_ids=[dentist_id],
+            if max(lo, earliest) >= min(hi, latest):
+                continue
+            whole = lo >= earliest and hi <= latest
+            todays: list[Slot] = []
+            for dentist_id in ids:
+                key = (dentist_id, day)
+                day_slots = self._day_slots(key, shape, inputs[key], tr, clinic, lo, hi, now)
+                if whole:
+                    todays += day_slots
+                else:  # different zones: compared as instants
+                    todays += [s for s in day_slots if earliest <= s.starts_at < latest]
+            todays.sort(key=_sort_key)
+            found += todays
+            if limit is not None and len(found) >= limit:
+                return found[:limit]
+        return found
+
+    def _day_slots(
+        self,
+        key: Key,
+        shape: Shape,
+        day_in: DayInputs,
+        tr: Treatment,
+        clinic: Clinic,
+        lo: dt.datetime,
+        hi: dt.datetime,
+        now: dt.datetime,
+    ) -> list[Slot]:
+        """One dentist's slots on one day (no notice/horizon cut), derived once per inputs."""
+        cached = self._slots.get((key, shape))
+        if cached is not None and cached.inputs is day_in and cached.valid_at(now):
+            self.counters["slot_hits"] += 1
+            return cached.slots
+        self.counters["slot_computes"] += 1
+        slots = open_slots(
+            day_in.rules, day_in.exceptions, day_in.busy, tr, clinic, lo, hi, now,
+            dentist_ids=[key[0]],
+        )  # fmt: skip
+        if self._days.get(key) is day_in:  # never keep what was derived from dropped inputs
+            expiries = [b.expires_at for b in day_in.busy if b.expires_at is not None]
+            self._slots.pop((key, shape), None)  # re-insert: eviction drops the oldest first
+            self._slots[(key, shape)] = DaySlots(
+                day_in,
+                slots,
+                max((e for e in expiries if e <= now), default=None),
+                min((e for e in expiries if e > now), default=None),
             )
-        slots.sort(key=lambda s: s.sort_key)
+            self._shapes.add(shape)
+            while len(self._slots) > MAX_SLOT_LISTS:
+                del self._slots[next(iter(self._slots))]
         return slots
 
     async def _inputs(self, keys: list[Key], tz: ZoneInfo) -> dict[Key, DayInputs]:
@@ -209,12 +284,22 @@ class SlotCache:
                 if self._gen[key[0]] == gens[key[0]]:  # no invalidation raced with the load
                     self._days[key] = value
             while len(self._days) > MAX_ENTRIES:
-                del self._days[next(iter(self._days))]
+                self._drop_entry(next(iter(self._days)))
             found |= loaded
         return {k: found[k] for k in keys}
 
+    def _drop_entry(self, key: Key) -> None:
+        """Evict (not an invalidation): the day's inputs and what was derived from them."""
+        del self._days[key]
+        for shape in self._shapes:
+            self._slots.pop((key, shape), None)
+
     def stats(self) -> dict[str, int]:
-        return {"entries": len(self._days), **self.counters}
+        return {"entries": len(self._days), "slot_lists": len(self._slots), **self.counters}
+
+
+def _sort_key(slot: Slot) -> tuple[dt.datetime, int]:
+    return (slot.starts_at, slot.dentist_id)
 
 
 def _load_days(engine: Engine, keys: list[Key], tz: ZoneInfo) -> dict[Key, DayInputs]:

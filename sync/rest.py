@@ -78,7 +78,8 @@ async def get_treatments(request: web.Request) -> web.Response:
 
 
 async def get_slots(request: web.Request) -> web.Response:
-    """From the slot cache. `treatment` defaults to a check-up; window defaults to 14 days."""
+    """From the slot cache. `treatment` defaults to a check-up; window defaults to 14 days;
+    `limit` (optional) returns only the first slots, at most (and by default) MAX_SLOTS."""
     principal_from_request(request)
     q = request.query
     cache = request.app[CACHE]
@@ -100,9 +101,14 @@ async def get_slots(request: web.Request) -> web.Response:
         chosen = catalog.match_treatment(cat.treatments, treatment)
         availability.offering(cat.dentists, chosen, dentist_id)
     slots = await cache.free_slots(
-        treatment, start, end, now, dentist_ids=None if dentist_id is None else [dentist_id]
+        treatment,
+        start,
+        end,
+        now,
+        dentist_ids=None if dentist_id is None else [dentist_id],
+        limit=min(limit or availability.MAX_SLOTS, availability.MAX_SLOTS),  # 0/absent: the max
     )
-    return json_response([s.to_json() for s in slots[: limit or availability.MAX_SLOTS]])
+    return json_response([s.to_json() for s in slots])
 
 
 # --- appointments ----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from typing import Literal
@@ -29,7 +30,6 @@ from chatbot.domain.models import (
     AvailabilityRule,
     Busy,
     Clinic,
-    Interval,
     Slot,
     Treatment,
 )
@@ -68,122 +68,260 @@ def first_instant(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     return hi
 
 
-def _merge(intervals: Iterable[Interval]) -> list[Interval]:
-    merged: list[Interval] = []
-    for iv in sorted(intervals):
-        if merged and iv.start <= merged[-1].end:
-            if iv.end > merged[-1].end:
-                merged[-1] = Interval(merged[-1].start, iv.end)
+# Internally an instant is a `timedelta` since the Unix epoch ("tick"): exact to the
+# microsecond, and converting from an aware datetime is one subtraction (`replace` is slow).
+Tick = dt.timedelta
+_EPOCH_UTC = dt.datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH = dt.datetime(1970, 1, 1)  # the same, as naive wall time
+_HOUR = dt.timedelta(hours=1)
+_DAY = dt.timedelta(days=1)
+_PLAIN_BEFORE = dt.timedelta(hours=2)  # a plain date's offset holds from 2 h before it
+_PLAIN_AFTER = dt.timedelta(hours=12)  # ... to 12 h after it
+
+
+@functools.lru_cache(maxsize=16384)
+def _plain_offset(tz: ZoneInfo, day: dt.date) -> dt.timedelta | None:
+    """The single UTC offset of a *plain* local date, None for other dates.
+
+    A date is plain when the zone's offset, sampled hourly from 2 h before the date's first wall
+    time to 12 h after its last one, never changes: its wall times then all exist once, at
+    `wall - offset` (real zones never change their offset twice within an hour, so hourly
+    samples see every transition). DST days and their neighbours take the exact path per wall
+    time. Memoises zone data only, so it is shared by all searches.
+    """
+    midnight = dt.datetime.combine(day, dt.time())
+    try:
+        off = midnight.replace(tzinfo=tz).utcoffset()
+        if off is None:
+            return None
+        first = (midnight - off - _PLAIN_BEFORE - _EPOCH) // _HOUR
+        last = -((_EPOCH - (midnight + _DAY - off + _PLAIN_AFTER)) // _HOUR)  # ceil
+        for hour in range(first, last + 1):
+            if dt.datetime.fromtimestamp(hour * 3600, tz).utcoffset() != off:
+                return None
+    except (OverflowError, OSError, ValueError):  # dates near the ends of the calendar
+        return None
+    return off
+
+
+def _tick(value: dt.datetime) -> Tick:
+    return value - _EPOCH_UTC
+
+
+def _first_tick(naive: dt.datetime, tz: ZoneInfo) -> Tick:
+    """`first_instant` as a tick."""
+    off = _plain_offset(tz, naive.date())
+    if off is not None:
+        return naive - _EPOCH - off
+    return first_instant(naive, tz) - _EPOCH_UTC
+
+
+def _merge_pairs(pairs: list[tuple[Tick, Tick]]) -> list[list[Tick]]:
+    """Sorted union of half-open (start, end) pairs; touching ones join."""
+    merged: list[list[Tick]] = []
+    for start, end in sorted(pairs):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1][1] = end
         else:
-            merged.append(iv)
+            merged.append([start, end])
     return merged
 
 
-def _subtract(opened: list[Interval], removed: list[Interval]) -> list[Interval]:
+def _subtract_pairs(opened: list[list[Tick]], removed: list[list[Tick]]) -> list[list[Tick]]:
     """Disjoint sorted `opened` minus disjoint sorted `removed`."""
-    out: list[Interval] = []
+    if not removed:
+        return opened
+    out: list[list[Tick]] = []
     for iv in opened:
         pieces = [iv]
-        for cut in removed:
-            if cut.start >= iv.end:
+        for cut_start, cut_end in removed:
+            if cut_start >= iv[1]:
                 break
-            nxt: list[Interval] = []
+            nxt: list[list[Tick]] = []
             for p in pieces:
-                if not p.overlaps(cut):
+                if not (p[0] < cut_end and cut_start < p[1]):
                     nxt.append(p)
                     continue
-                if p.start < cut.start:
-                    nxt.append(Interval(p.start, cut.start))
-                if cut.end < p.end:
-                    nxt.append(Interval(cut.end, p.end))
+                if p[0] < cut_start:
+                    nxt.append([p[0], cut_start])
+                if cut_end < p[1]:
+                    nxt.append([cut_end, p[1]])
             pieces = nxt
         out.extend(pieces)
     return out
 
 
-class _Disjoint:
-    """Sorted disjoint intervals with O(log n) containment/overlap queries."""
+class _Dentist:
+    """One dentist's inputs, prepared once per search: open and busy time as sorted bounds
+    (ticks), and the candidate wall-time grids grouped by local date."""
 
-    def __init__(self, intervals: list[Interval]) -> None:
-        self.starts = [iv.start for iv in intervals]
-        self.ends = [iv.end for iv in intervals]
+    def __init__(
+        self,
+        dentist_id: int,
+        rules: list[AvailabilityRule],
+        exceptions: list[AvailabilityException],
+        busy: list[Busy],
+        tz: ZoneInfo,
+        step: dt.timedelta,
+        days: list[dt.date],
+        now: dt.datetime,
+    ) -> None:
+        self.id = dentist_id
+        self.grids: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+        self.extra_walls: dict[dt.date, list[dt.datetime]] = defaultdict(list)
+        windows: list[tuple[Tick, Tick]] = []
+        by_dow: dict[int, list[AvailabilityRule]] = defaultdict(list)
+        for rule in rules:
+            by_dow[rule.isodow].append(rule)
+        for day in days:
+            for rule in by_dow.get(day.isoweekday(), ()):
+                if rule.valid_from <= day and (rule.valid_to is None or day <= rule.valid_to):
+                    origin = dt.datetime.combine(day, rule.start)
+                    stop = dt.datetime.combine(day, rule.end)
+                    self.grids[day].append((origin, stop))
+                    windows.append((_first_tick(origin, tz), _first_tick(stop, tz)))
+        offs: list[tuple[Tick, Tick]] = []
+        for exc in exceptions:
+            iv = (_tick(exc.starts_at), _tick(exc.ends_at))
+            if exc.kind == "off":
+                offs.append(iv)
+                continue
+            windows.append(iv)
+            local_start = exc.starts_at.astimezone(tz).replace(tzinfo=None)
+            local_end = exc.ends_at.astimezone(tz).replace(tzinfo=None)
+            wall, stop = local_start, max(local_end, local_start + (iv[1] - iv[0]))
+            while wall < stop:
+                self.extra_walls[wall.date()].append(wall)
+                wall += step
+        opened = _subtract_pairs(_merge_pairs(windows), _merge_pairs(offs))
+        self.open_starts = [iv[0] for iv in opened]
+        self.open_ends = [iv[1] for iv in opened]
+        taken = _merge_pairs(
+            [
+                (b.starts_at - _EPOCH_UTC, b.ends_at - _EPOCH_UTC)
+                for b in busy
+                if b.expires_at is None or b.expires_at > now  # = Busy.blocks_at(now)
+            ]
+        )
+        self.busy_starts = [iv[0] for iv in taken]
+        self.busy_ends = [iv[1] for iv in taken]
 
-    def contains(self, start: dt.datetime, end: dt.datetime) -> bool:
-        i = bisect.bisect_right(self.starts, start) - 1
-        return i >= 0 and self.ends[i] >= end
+    def candidate_days(self) -> set[dt.date]:
+        return set(self.grids) | set(self.extra_walls)
 
-    def overlaps(self, start: dt.datetime, end: dt.datetime) -> bool:
-        i = bisect.bisect_left(self.starts, end) - 1
-        return i >= 0 and self.ends[i] > start
+    def starts(self, day: dt.date, tz: ZoneInfo, step: dt.timedelta) -> Iterator[Tick]:
+        """Ticks of the existing grid wall times on `day` (each wall's first occurrence); one
+        UTC offset for the whole date when it is plain, else exact per wall time."""
+        grids = self.grids.get(day, ())
+        extra = self.extra_walls.get(day, ())
+        off = _plain_offset(tz, day)
+        if off is not None:
+            shift = _EPOCH + off
+            for origin, stop in grids:
+                tick, last = origin - shift, stop - shift
+                while tick < last:
+                    yield tick
+                    tick += step
+            for wall in extra:
+                yield wall - shift
+            return
+        walls: list[dt.datetime] = []
+        for origin, stop in grids:
+            wall = origin
+            while wall < stop:
+                walls.append(wall)
+                wall += step
+        for wall in walls + list(extra):
+            if wall_time_exists(wall, tz):
+                yield wall.replace(tzinfo=tz, fold=0) - _EPOCH_UTC
 
 
-def _grid(
-    origin: dt.datetime, stop: dt.datetime, step: dt.timedelta, tz: ZoneInfo
-) -> Iterator[dt.datetime]:
-    """Existing local wall times origin, origin+step, ... < stop (naive local), as instants."""
-    wall = origin
-    while wall < stop:
-        if wall_time_exists(wall, tz):
-            yield wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
-        wall += step
+def _day_slots(
+    d: _Dentist,
+    day: dt.date,
+    tz: ZoneInfo,
+    step: dt.timedelta,
+    duration: dt.timedelta,
+    buffer: dt.timedelta,
+    earliest: Tick,
+    latest: Tick,
+) -> list[Slot]:
+    """`d`'s free slots whose local wall time is on `day` (any order)."""
+    if day not in d.grids and day not in d.extra_walls:
+        return []
+    open_starts, open_ends = d.open_starts, d.open_ends
+    busy_starts, busy_ends = d.busy_starts, d.busy_ends
+    bisect_left, bisect_right = bisect.bisect_left, bisect.bisect_right
+    seen: set[Tick] = set()
+    out: list[Slot] = []
+    for s in d.starts(day, tz, step):
+        if s < earliest or s >= latest or s in seen:
+            continue
+        end = s + duration
+        i = bisect_right(open_starts, s) - 1  # the open piece starting at/before s must hold it
+        if i < 0 or open_ends[i] < end:
+            continue
+        j = bisect_left(busy_starts, end + buffer) - 1  # the last busy piece starting before
+        if j >= 0 and busy_ends[j] > s:
+            continue
+        seen.add(s)
+        start = _EPOCH_UTC + s
+        out.append(Slot(d.id, start.astimezone(tz), (start + duration).astimezone(tz)))
+    return out
 
 
-def _dentist_slots(
-    dentist_id: int,
-    rules: list[AvailabilityRule],
-    exceptions: list[AvailabilityException],
-    busy: list[Busy],
+def _sort_key(slot: Slot) -> tuple[dt.datetime, int]:
+    return (slot.starts_at, slot.dentist_id)
+
+
+def _search(
+    rules: Iterable[AvailabilityRule],
+    exceptions: Iterable[AvailabilityException],
+    busy: Iterable[Busy],
     treatment: Treatment,
     clinic: Clinic,
-    earliest: dt.datetime,
-    latest: dt.datetime,
+    earliest_at: dt.datetime,
+    latest_at: dt.datetime,
     now: dt.datetime,
+    dentist_ids: Collection[int] | None,
+    limit: int | None,
 ) -> list[Slot]:
+    """Slots starting in [earliest_at, latest_at), walking local dates in order (all dentists
+    per date): slots sort by local wall time, so a `limit` reached on one date is final."""
+    if earliest_at >= latest_at:
+        return []
     tz = clinic.tz
     step = dt.timedelta(minutes=clinic.slot_interval_min)
-    grids: list[tuple[dt.datetime, dt.datetime]] = []  # (origin wall, stop wall), naive local
-    windows: list[Interval] = []
-    day = earliest.astimezone(tz).date() - dt.timedelta(days=1)
-    last_day = latest.astimezone(tz).date() + dt.timedelta(days=1)
-    while day <= last_day:
-        for rule in rules:
-            if rule.applies_on(day):
-                origin, stop = (
-                    dt.datetime.combine(day, rule.start),
-                    dt.datetime.combine(day, rule.end),
-                )
-                grids.append((origin, stop))
-                windows.append(Interval(first_instant(origin, tz), first_instant(stop, tz)))
-        day += dt.timedelta(days=1)
-    offs: list[Interval] = []
+    duration, buffer = treatment.duration, treatment.buffer
+    by_rules: dict[int, list[AvailabilityRule]] = defaultdict(list)
+    by_exc: dict[int, list[AvailabilityException]] = defaultdict(list)
+    by_busy: dict[int, list[Busy]] = defaultdict(list)
+    for rule in rules:
+        by_rules[rule.dentist_id].append(rule)
     for exc in exceptions:
-        iv = Interval(exc.starts_at.astimezone(UTC), exc.ends_at.astimezone(UTC))
-        if exc.kind == "off":
-            offs.append(iv)
-        else:
-            windows.append(iv)
-            local_start = iv.start.astimezone(tz).replace(tzinfo=None)
-            local_end = iv.end.astimezone(tz).replace(tzinfo=None)
-            grids.append((local_start, max(local_end, local_start + (iv.end - iv.start))))
-    opened = _Disjoint(_subtract(_merge(windows), _merge(offs)))
-    taken = _Disjoint(
-        _merge(
-            Interval(b.starts_at.astimezone(UTC), b.ends_at.astimezone(UTC))
-            for b in busy
-            if b.blocks_at(now)
-        )
-    )
-    found: set[dt.datetime] = set()
-    for origin, stop in grids:
-        for start in _grid(origin, stop, step, tz):
-            if start < earliest or start >= latest or start in found:
-                continue
-            end = start + treatment.duration
-            if opened.contains(start, end) and not taken.overlaps(start, end + treatment.buffer):
-                found.add(start)
-    return [
-        Slot(dentist_id, s.astimezone(tz), (s + treatment.duration).astimezone(tz)) for s in found
-    ]
+        by_exc[exc.dentist_id].append(exc)
+    for b in busy:
+        by_busy[b.dentist_id].append(b)
+    ids = set(dentist_ids) if dentist_ids is not None else set(by_rules) | set(by_exc)
+    first_day = earliest_at.astimezone(tz).date() - _DAY
+    last_day = latest_at.astimezone(tz).date() + _DAY
+    days = [first_day + i * _DAY for i in range((last_day - first_day).days + 1)]
+    dentists = [_Dentist(i, by_rules[i], by_exc[i], by_busy[i], tz, step, days, now) for i in ids]
+    all_days: set[dt.date] = set()
+    for d in dentists:
+        all_days |= d.candidate_days()
+    earliest, latest = _tick(earliest_at), _tick(latest_at)
+    found: list[Slot] = []
+    for day in sorted(all_days):
+        todays: list[Slot] = []
+        for d in dentists:
+            todays += _day_slots(d, day, tz, step, duration, buffer, earliest, latest)
+        todays.sort(key=_sort_key)  # = Slot.sort_key; one zone, so starts compare as wall times
+        found += todays
+        if limit is not None and len(found) >= limit:
+            return found[:limit]
+    return found
 
 
 def free_slots(
@@ -197,42 +335,42 @@ def free_slots(
     now: dt.datetime,
     *,
     dentist_ids: Collection[int] | None = None,
+    limit: int | None = None,
 ) -> list[Slot]:
-    """Bookable slots in [window_start, window_end), sorted by start then dentist.
+    """Bookable slots in [window_start, window_end), sorted by start then dentist; the first
+    `limit` of them when given (the search stops once those are certain).
 
     Dentists considered: `dentist_ids` if given, else every dentist in rules/exceptions.
     """
     for value, what in ((window_start, "window start"), (window_end, "window end"), (now, "now")):
         require_aware(value, what)
-    earliest = max(window_start, now + dt.timedelta(minutes=clinic.min_notice_min)).astimezone(UTC)
-    latest = min(window_end, now + dt.timedelta(days=clinic.horizon_days)).astimezone(UTC)
-    if earliest >= latest:
-        return []
-    by_rules: dict[int, list[AvailabilityRule]] = defaultdict(list)
-    by_exc: dict[int, list[AvailabilityException]] = defaultdict(list)
-    by_busy: dict[int, list[Busy]] = defaultdict(list)
-    for rule in rules:
-        by_rules[rule.dentist_id].append(rule)
-    for exc in exceptions:
-        by_exc[exc.dentist_id].append(exc)
-    for b in busy:
-        by_busy[b.dentist_id].append(b)
-    ids = set(dentist_ids) if dentist_ids is not None else set(by_rules) | set(by_exc)
-    slots: list[Slot] = []
-    for dentist_id in ids:
-        slots += _dentist_slots(
-            dentist_id,
-            by_rules[dentist_id],
-            by_exc[dentist_id],
-            by_busy[dentist_id],
-            treatment,
-            clinic,
-            earliest,
-            latest,
-            now,
-        )
-    slots.sort(key=lambda s: s.sort_key)
-    return slots
+    earliest = max(window_start, now + dt.timedelta(minutes=clinic.min_notice_min))
+    latest = min(window_end, now + dt.timedelta(days=clinic.horizon_days))
+    return _search(
+        rules, exceptions, busy, treatment, clinic, earliest, latest, now, dentist_ids, limit
+    )
+
+
+def open_slots(
+    rules: Iterable[AvailabilityRule],
+    exceptions: Iterable[AvailabilityException],
+    busy: Iterable[Busy],
+    treatment: Treatment,
+    clinic: Clinic,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    now: dt.datetime,
+    *,
+    dentist_ids: Collection[int] | None = None,
+) -> list[Slot]:
+    """Like `free_slots` without the minimum-notice and horizon cut (`now` only decides which
+    holds still block): `free_slots` = these slots with start in [now + notice, now + horizon).
+    For caches that keep a day's slots across requests."""
+    for value, what in ((window_start, "window start"), (window_end, "window end"), (now, "now")):
+        require_aware(value, what)
+    return _search(
+        rules, exceptions, busy, treatment, clinic, window_start, window_end, now, dentist_ids, None
+    )
 
 
 def slot_problem(

@@ -77,8 +77,9 @@ def free_slots(
     limit: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[Slot]:
-    """Bookable slots sorted by start then dentist; default window now .. now + 14 days.
-    Five queries per call whatever the window or number of dentists."""
+    """The first `limit` (at most MAX_SLOTS) bookable slots sorted by start then dentist;
+    default window now .. now + 14 days. Five queries per call whatever the window or number
+    of dentists; the computation stops after the local day that reached the limit."""
     now = aware(now, "now") if now is not None else dt.datetime.now(UTC)
     start = start if start is not None else now
     end = end if end is not None else aware(start, "start") + DEFAULT_WINDOW
@@ -95,10 +96,18 @@ def free_slots(
         if not ids:
             return []
         rules, exceptions, busy = load_day_inputs(conn, ids, start, end)
-    found = slot_rules.free_slots(
-        rules, exceptions, busy, chosen_treatment, clinic, start, end, now, dentist_ids=ids
+    return slot_rules.free_slots(
+        rules,
+        exceptions,
+        busy,
+        chosen_treatment,
+        clinic,
+        start,
+        end,
+        now,
+        dentist_ids=ids,
+        limit=min(limit or MAX_SLOTS, MAX_SLOTS),  # the search stops once these are certain
     )
-    return found[: min(limit or MAX_SLOTS, MAX_SLOTS)]
 
 
 def earliest_slots(
