@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONUNBUFFERED=1
 eval "$(.venv/bin/python -m chatbot.cli db-up --export)"
+# Rasa's SQL tracker store (endpoints.yml) uses psycopg2 on the same server: plain libpq URL.
+RASA_TRACKER_DB_URL=$(printf '%s' "$DATABASE_URL" | sed -E 's#^postgres(ql)?(\+[a-z0-9]+)?://#postgresql://#')
+export RASA_TRACKER_DB_URL
 trap '.venv/bin/python -m chatbot.cli db-down || true' EXIT
 scripts/train.sh
 port=${APP_PORT:-8080}

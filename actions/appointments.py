@@ -1,0 +1,136 @@
+"""A patient's own appointments: list them, pick one to cancel or move."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import context, offers
+from chatbot.auth import Principal
+from chatbot.errors import BookingError
+from chatbot.services import booking
+
+LIVE = ("held", "scheduled", "confirmed")
+Doc = dict[str, Any]
+
+
+def upcoming(who: Principal) -> list[Doc]:
+    """The caller's live appointments from now on (holds excluded)."""
+    docs = booking.list_appointments(context.engine(), who, start=context.now())
+    return [d for d in docs if d["status"] in ("scheduled", "confirmed")]
+
+
+def describe(doc: Doc) -> str:
+    """'Check-up with Dr Anna Lee on Tue 1 Dec, 09:00'."""
+    tz = context.clinic().tz
+    starts = offers.when_text(_start(doc), tz)
+    dentist = offers.dentist_names().get(doc["dentist_id"], "the dentist")
+    return f"{offers.treatment_name(doc['treatment'])} with {dentist} on {starts}"
+
+
+def _start(doc: Doc) -> dt.datetime:
+    return dt.datetime.fromisoformat(str(doc["starts_at"]))
+
+
+def named_appointment(tracker: Tracker) -> dict[str, Any]:
+    """The appointment the message points at: the only upcoming one, or the only one on the
+    day the message names ("cancel Tuesday's appointment")."""
+    who = context.principal(tracker)
+    if tracker.get_slot("appointment_id") or who is None or who.role != "patient":
+        return {}
+    docs = upcoming(who)
+    tz = context.clinic().tz
+    day = context.when_of(tracker, tz).date
+    if day is not None:
+        docs = [d for d in docs if _start(d).astimezone(tz).date() == day]
+    return {"appointment_id": str(docs[0]["id"])} if len(docs) == 1 else {}
+
+
+def own_live(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Doc | None:
+    """The caller's appointment with this id if it can still be changed; says why not."""
+    who = context.principal(tracker)
+    if value is None or who is None or not str(value).isdigit():
+        return None
+    try:
+        doc = booking.get_appointment(context.engine(), who, int(value))
+    except BookingError as err:
+        dispatcher.utter_message(text=str(err))
+        return None
+    if doc["status"] not in LIVE or _start(doc) <= context.now():
+        dispatcher.utter_message(text="That appointment can't be changed any more.")
+        return None
+    return doc
+
+
+class ActionListAppointments(Action):
+    def name(self) -> str:
+        return "action_list_appointments"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        who = context.principal(tracker)
+        if who is None or who.role != "patient":
+            dispatcher.utter_message(
+                text=context.SIGN_IN
+                if who is None
+                else "Only patients have appointments to list here."
+            )
+            return []
+        docs = upcoming(who)
+        if not docs:
+            dispatcher.utter_message(text="You have no upcoming appointments. Shall I book one?")
+            return []
+        lines = "\n".join(f"• {describe(d)}" for d in docs)
+        dispatcher.utter_message(text=f"Your upcoming appointments:\n{lines}")
+        return []
+
+
+class ActionAskAppointmentId(Action):
+    def name(self) -> str:
+        return "action_ask_appointment_id"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        who = context.principal(tracker)
+        docs = upcoming(who) if who else []
+        verb = "cancel" if tracker.active_loop.get("name") == "cancel_form" else "move"
+        buttons = [
+            {
+                "title": describe(d),
+                "payload": "/choose_appointment" + json.dumps({"appointment_id": str(d["id"])}),
+            }
+            for d in docs[:10]
+        ]
+        dispatcher.utter_message(
+            text=f"Which appointment would you like to {verb}?", buttons=buttons
+        )
+        return []
+
+
+class ActionAskCancelConfirmed(Action):
+    def name(self) -> str:
+        return "action_ask_cancel_confirmed"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        who = context.principal(tracker)
+        ref = tracker.get_slot("appointment_id")
+        doc = booking.get_appointment(context.engine(), who, int(ref)) if who and ref else None
+        what = describe(doc) if doc else "this appointment"
+        dispatcher.utter_message(
+            text=f"Cancel your {what}?",
+            buttons=[
+                {"title": "Yes, cancel it", "payload": "/affirm"},
+                {"title": "No, keep it", "payload": "/deny"},
+            ],
+        )
+        return []

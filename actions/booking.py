@@ -1,0 +1,201 @@
+"""Booking outside the validators: offers (ask actions, availability, alternatives), the
+confirmation question, and the closing message of every form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import appointments, context, offers
+from actions.slot_picks import forget_offer
+from chatbot.errors import BookingError
+from chatbot.services import booking
+
+FORM_SLOTS = (
+    "treatment",
+    "dentist",
+    "when",
+    "slot_choice",
+    "confirmed",
+    "cancel_confirmed",
+    "appointment_id",
+    "offered_slots",
+    "hold_id",
+    "outcome",
+    "outcome_ref",
+)
+DONE = {
+    "booked": "You're booked: {what}. See you then!",
+    "rescheduled": "Done, your appointment is now: {what}.",
+    "cancelled": "Your {what} is cancelled.",
+    "declined": "OK, I've let that time go; nothing is booked.",
+    "kept": "OK, nothing changed.",
+    "sign_in": context.SIGN_IN,
+    "not_patient": (
+        "Booking by chat is for patients. Dentists can manage hours and see their schedule here."
+    ),
+    "no_appointments": "You have no upcoming appointments to change. Would you like to book one?",
+}
+
+
+def _reset() -> list[EventType]:
+    return [SlotSet(name, None) for name in FORM_SLOTS]
+
+
+class ActionBookingOutcome(Action):
+    """After any of the three forms: say what happened, then forget the form's slots."""
+
+    def name(self) -> str:
+        return "action_booking_outcome"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        outcome, ref = tracker.get_slot("outcome"), tracker.get_slot("outcome_ref")
+        who = context.principal(tracker)
+        if who is None and outcome not in ("sign_in", "not_patient"):
+            outcome = "sign_in"
+        what = ""
+        if outcome in ("booked", "rescheduled", "cancelled") and who and ref:
+            try:
+                what = appointments.describe(
+                    booking.get_appointment(context.engine(), who, int(ref))
+                )
+            except BookingError:
+                what = "appointment"
+        template = DONE.get(outcome or "", "OK, nothing was changed.")
+        dispatcher.utter_message(text=template.format(what=what))
+        return _reset()
+
+
+class ActionReleaseHold(Action):
+    """The patient stopped a form: give back any held slot and forget the form's slots."""
+
+    def name(self) -> str:
+        return "action_release_hold"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        forget_offer(tracker)
+        return _reset()
+
+
+def _offer_from(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    window: tuple[dt.datetime, dt.datetime],
+    *,
+    treatment: str,
+) -> list[EventType]:
+    """Offer free slots in `window` (else the first after it) and remember them."""
+    tz = context.clinic().tz
+    found = offers.search(treatment, offers.dentist_id_of(tracker.get_slot("dentist")), *window)
+    inside = bool(found) and found[0].starts_at < window[1]
+    intro = (
+        "Here are free times. Which one suits you?"
+        if inside
+        else "Nothing is free then. The next free times are:"
+    )
+    choices = offers.offer(dispatcher, found, tz, intro=intro, treatment=treatment)
+    return [
+        SlotSet("offered_slots", choices or None),
+        SlotSet("treatment", treatment),
+        SlotSet("when", context.encode_window(*window)),
+    ]
+
+
+class ActionAskSlotChoice(Action):
+    def name(self) -> str:
+        return "action_ask_slot_choice"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        window = offers.tracker_window(tracker, context.clinic().tz)
+        events = _offer_from(
+            dispatcher, tracker, window, treatment=tracker.get_slot("treatment") or "checkup"
+        )
+        if not events[0]["value"]:
+            events.append(SlotSet("when", None))
+        return events
+
+
+class ActionAskConfirmed(Action):
+    def name(self) -> str:
+        return "action_ask_confirmed"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        choice = offers.decode_choice(tracker.get_slot("slot_choice"))
+        tz = context.clinic().tz
+        when = offers.when_text(choice[1], tz) if choice else "that time"
+        dentist = offers.dentist_names().get(choice[0], "") if choice else ""
+        what = offers.treatment_name(tracker.get_slot("treatment"))
+        if tracker.active_loop.get("name") == "reschedule_form":
+            text = f"Move your {what} to {when} with {dentist}?"
+        else:
+            text = f"Shall I book a {what} with {dentist} on {when}? I'm holding it for you."
+        dispatcher.utter_message(
+            text=text,
+            buttons=[{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionCheckAvailability(Action):
+    """ "Anything free next Tuesday afternoon with Dr Lee?" → up to five slot buttons."""
+
+    def name(self) -> str:
+        return "action_check_availability"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        tz = context.clinic().tz
+        events: list[EventType] = []
+        name = tracker.get_slot("dentist")
+        if name not in (None, offers.ANY) and not str(name).isdigit():
+            dentist = offers.find_dentist(name, dispatcher)
+            if dentist is None:
+                return [SlotSet("dentist", None)]
+            events.append(SlotSet("dentist", str(dentist.id)))
+            tracker.slots["dentist"] = str(dentist.id)
+        res = context.when_of(tracker, tz)
+        if res.error:
+            dispatcher.utter_message(text=res.error)
+            return events
+        window = (
+            (res.start, res.end) if res.start and res.end else offers.tracker_window(tracker, tz)
+        )
+        try:
+            treatment = tracker.get_slot("treatment") or "checkup"
+            return events + _offer_from(dispatcher, tracker, window, treatment=treatment)
+        except BookingError as err:
+            dispatcher.utter_message(text=str(err))
+            return events
+
+
+class ActionOfferAlternatives(Action):
+    """ "Anything else?" after an offer: the week after the last offered slot."""
+
+    def name(self) -> str:
+        return "action_offer_alternatives"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        tz = context.clinic().tz
+        window = offers.window_after(tracker.get_slot("offered_slots"), tz)
+        window = window or offers.tracker_window(tracker, tz)
+        try:
+            treatment = tracker.get_slot("treatment") or "checkup"
+            return _offer_from(dispatcher, tracker, window, treatment=treatment)
+        except BookingError as err:
+            dispatcher.utter_message(text=str(err))
+            return []

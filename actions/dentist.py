@@ -1,0 +1,168 @@
+"""Dentist commands by chat: weekly hours, time off, "my schedule". Dentist role only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import context, offers
+from chatbot.auth import Principal
+from chatbot.domain.models import WeeklyHours
+from chatbot.domain.timeparse import Mention, resolve
+from chatbot.errors import BookingError
+from chatbot.services import availability, schedule
+
+REFUSAL = (
+    "Sorry, only dentists can manage working hours and schedules. "
+    "I can book, move or cancel your appointments though."
+)
+DAY = dt.timedelta(days=1)
+
+
+def _dentist(tracker: Tracker, dispatcher: CollectingDispatcher) -> Principal | None:
+    who = context.principal(tracker)
+    if who is None or who.role != "dentist":
+        dispatcher.utter_message(text=context.SIGN_IN if who is None else REFUSAL)
+        return None
+    return who
+
+
+def _whole_days(m: Mention) -> bool:
+    return bool(m.start and m.end and m.start.time() == m.end.time() == dt.time(0))
+
+
+def _days_of(m: Mention, now: dt.datetime) -> set[int]:
+    """Weekdays a mention names: a day range inside it ("Mon-Thu 9-5") if there is one.
+    The range is found by resolving the mention's own leading words with the resolver."""
+    words = m.text.split()
+    for cut in range(len(words), 0, -1):
+        part = resolve(" ".join(words[:cut]), now).mentions
+        if part and _whole_days(part[0]) and part[0].start and part[0].end:
+            span = (part[0].end - part[0].start).days
+            if span < 7:
+                return {(part[0].start + i * DAY).isoweekday() for i in range(span)}
+    return {m.start.isoweekday()} if m.start else set()
+
+
+def weekly_hours(text: str, now: dt.datetime) -> tuple[list[WeeklyHours], dt.date] | None:
+    """ "I work Mon–Thu 9–5 from next week" → hours per weekday and the first day they apply."""
+    mentions = resolve(text, now).mentions
+    timed = [m for m in mentions if m.start and m.end and not _whole_days(m)]
+    if not timed:
+        return None
+    hours = [
+        WeeklyHours(day, m.start.time().replace(tzinfo=None), m.end.time().replace(tzinfo=None))
+        for m in timed
+        for day in sorted(_days_of(m, now))
+        if m.start and m.end
+    ]
+    starts = [m.start.date() for m in mentions if _whole_days(m) and m.start and m not in timed]
+    return hours, max([*starts, (now + DAY).date()])
+
+
+class ActionDentistSetHours(Action):
+    def name(self) -> str:
+        return "action_dentist_set_hours"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        who = _dentist(tracker, dispatcher)
+        if who is None or who.dentist_id is None:
+            return []
+        parsed = weekly_hours(context.user_text(tracker), context.now())
+        if not parsed or not parsed[0]:
+            dispatcher.utter_message(
+                text='Which days and hours? For example "Mon–Thu 9–5 from next week".'
+            )
+            return []
+        hours, valid_from = parsed
+        try:
+            availability.set_weekly_hours(
+                context.engine(), who, dentist_id=who.dentist_id, hours=hours, valid_from=valid_from
+            )
+        except BookingError as err:
+            dispatcher.utter_message(text=str(err))
+            return []
+        days = ", ".join(
+            f"{dt.date(2024, 1, h.isodow):%a} {h.start:%H:%M}–{h.end:%H:%M}" for h in hours
+        )
+        dispatcher.utter_message(text=f"Done: from {valid_from:%a %d %b} you work {days}.")
+        return []
+
+
+class ActionDentistBlockTime(Action):
+    def name(self) -> str:
+        return "action_dentist_block_time"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        who = _dentist(tracker, dispatcher)
+        if who is None or who.dentist_id is None:
+            return []
+        tz = context.clinic().tz
+        res = context.when_of(tracker, tz)
+        if res.error or not res.start or not res.end:
+            dispatcher.utter_message(
+                text=res.error or 'Which time should I block? For example "Friday 2–5pm".'
+            )
+            return []
+        try:
+            availability.block_time(
+                context.engine(),
+                who,
+                dentist_id=who.dentist_id,
+                starts_at=res.start,
+                ends_at=res.end,
+                reason="blocked in chat",
+            )
+        except BookingError as err:
+            dispatcher.utter_message(text=str(err))
+            return []
+        end = (
+            res.end - dt.timedelta(minutes=1)
+            if _whole_days(Mention("", None, None, res.start, res.end))
+            else res.end
+        )
+        dispatcher.utter_message(
+            text=f"Blocked {offers.when_text(res.start, tz)} to {offers.when_text(end, tz)}."
+        )
+        return []
+
+
+class ActionDentistMySchedule(Action):
+    def name(self) -> str:
+        return "action_dentist_my_schedule"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        who = _dentist(tracker, dispatcher)
+        if who is None or who.dentist_id is None:
+            return []
+        tz = context.clinic().tz
+        res = context.when_of(tracker, tz)
+        today = dt.datetime.combine(context.now(tz).date(), dt.time(0), tz)
+        start, end = (res.start, res.end) if res.start and res.end else (today, today + DAY)
+        rows = schedule.dentist_schedule(
+            context.engine(), who, dentist_id=who.dentist_id, start=start, end=end
+        )
+        if not rows:
+            dispatcher.utter_message(
+                text=f"Nothing booked from {offers.when_text(start, tz)} "
+                f"to {offers.when_text(end, tz)}."
+            )
+            return []
+        lines = "\n".join(
+            f"• {offers.when_text(dt.datetime.fromisoformat(str(r['starts_at'])), tz)} "
+            f"{r.get('treatment_name', r['treatment'])} – {r.get('patient_name', '')}"
+            + (" (held)" if r["status"] == "held" else "")
+            for r in rows
+        )
+        dispatcher.utter_message(text=f"Your schedule:\n{lines}")
+        return []

@@ -1,0 +1,205 @@
+"""Form validation: booking, rescheduling and cancelling (one FormValidationAction each).
+
+The forms only run for a signed-in patient: for anyone else `required_slots` is empty, the
+form ends at once and `outcome` says why (action_booking_outcome tells the user).
+Writes happen here, at the step that needs them: picking a slot holds it, "yes" confirms.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import appointments, context, offers
+from actions.slot_picks import (
+    confirm_booking,
+    confirm_move,
+    forget_offer,
+    hold_choice,
+    typed_choice,
+    when_change,
+)
+from chatbot.errors import BookingError
+from chatbot.services import booking, catalog
+
+Slots = dict[str, Any]
+CARRIED = ("hold_id", "offered_slots")
+
+
+class GuardedForm(FormValidationAction):
+    """Base: who may use the form, and the custom extractions every form shares."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """validate_<form name>"""
+
+    def blocker(self, tracker: Tracker) -> str | None:
+        who = context.principal(tracker)
+        if who is None:
+            return "sign_in"
+        return None if who.role == "patient" else "not_patient"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        return [] if self.blocker(tracker) else domain_slots
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reason = self.blocker(tracker)
+        events = await super().run(dispatcher, tracker, domain)
+        return [*events, SlotSet("outcome", reason)] if reason else events
+
+    def extract_when(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        return when_change(dispatcher, tracker)
+
+    def extract_slot_choice(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        return typed_choice(tracker)
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Also pass on the hold/offer bookkeeping the extractions set (rasa-sdk drops
+        extracted values of slots that are not required by the form)."""
+        carried = {k: v for k, v in tracker.slots_to_validate().items() if k in CARRIED}
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        named = {e["name"] for e in events}
+        return events + [SlotSet(k, v) for k, v in carried.items() if k not in named]
+
+    def validate_when(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        window = context.decode_window(value)
+        if value is None or window is None:
+            return {"when": None}
+        if window[1] <= context.now():
+            dispatcher.utter_message(text="That time has already passed. Which day would suit you?")
+            return {"when": None}
+        return {"when": value}
+
+
+class ValidateBookingForm(GuardedForm):
+    def name(self) -> str:
+        return "validate_booking_form"
+
+    def validate_treatment(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        try:
+            return {"treatment": catalog.get_treatment(context.engine(), str(value)).code}
+        except BookingError as err:
+            dispatcher.utter_message(text=str(err))
+            return {"treatment": None}
+
+    def validate_dentist(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        if value in (None, offers.ANY):
+            return {"dentist": value}
+        dentist = offers.find_dentist(value, dispatcher)
+        treatment = offers.treatment_code(tracker.get_slot("treatment"))
+        if dentist and treatment and not dentist.offers(treatment):
+            others = catalog.find_dentists(context.engine(), treatment=treatment)
+            names = " or ".join(d.display_name for d in others)
+            dispatcher.utter_message(
+                text=f"{dentist.display_name} doesn't offer {offers.treatment_name(treatment)}; "
+                f"{names} does. Who would you like?"
+            )
+            return {"dentist": None}
+        if dentist is None:
+            return {"dentist": None}
+        picked = offers.decode_choice(tracker.get_slot("slot_choice"))
+        changed = picked is not None and picked[0] != dentist.id  # "no, with Dr Rossi"
+        return {**(forget_offer(tracker) if changed else {}), "dentist": str(dentist.id)}
+
+    def validate_slot_choice(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        return hold_choice(value, dispatcher, tracker)
+
+    def validate_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        return confirm_booking(value, dispatcher, tracker)
+
+
+class AppointmentForm(GuardedForm):
+    """Forms about an existing appointment: also blocked when there is none to act on."""
+
+    def blocker(self, tracker: Tracker) -> str | None:
+        reason = super().blocker(tracker)
+        if reason or tracker.get_slot("appointment_id"):
+            return reason
+        who = context.principal(tracker)
+        return None if who and appointments.upcoming(who) else "no_appointments"
+
+    def extract_appointment_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        return appointments.named_appointment(tracker)
+
+    def validate_appointment_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        doc = appointments.own_live(value, dispatcher, tracker)
+        if doc is None:
+            return {"appointment_id": None}
+        return {
+            "appointment_id": str(doc["id"]),
+            "treatment": doc["treatment"],
+            "dentist": str(doc["dentist_id"]),
+        }
+
+
+class ValidateRescheduleForm(AppointmentForm):
+    def name(self) -> str:
+        return "validate_reschedule_form"
+
+    def validate_slot_choice(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        choice = offers.decode_choice(value)
+        if value is None or choice is None:
+            return {"slot_choice": None}
+        return {"slot_choice": value, "dentist": str(choice[0])}
+
+    def validate_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        return confirm_move(value, dispatcher, tracker)
+
+
+class ValidateCancelForm(AppointmentForm):
+    def name(self) -> str:
+        return "validate_cancel_form"
+
+    def validate_cancel_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        if value is None:
+            return {"cancel_confirmed": None}
+        if not value:
+            return {"cancel_confirmed": False, "outcome": "kept"}
+        who = context.principal(tracker)
+        ref = int(tracker.get_slot("appointment_id"))
+        try:
+            booking.cancel(context.engine(), who, ref, reason="cancelled in chat")  # type: ignore[arg-type]
+        except BookingError as err:
+            dispatcher.utter_message(text=str(err))
+            return {"cancel_confirmed": False, "outcome": "failed"}
+        return {"cancel_confirmed": True, "outcome": "cancelled", "outcome_ref": float(ref)}

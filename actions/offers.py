@@ -1,0 +1,158 @@
+"""Slot offers as chat buttons and the small lookups the booking actions share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
+from chatbot.domain.models import Dentist, Slot
+from chatbot.errors import BookingError
+from chatbot.services import availability, catalog
+
+OFFER_LIMIT = 5
+DEFAULT_DAYS = 7
+ANY = "any"
+
+
+def when_text(start: dt.datetime, tz: dt.tzinfo) -> str:
+    """'Tue 1 Dec, 09:00' in the clinic's zone."""
+    local = start.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
+def encode_choice(slot: Slot) -> str:
+    return f"{slot.dentist_id}|{slot.starts_at.isoformat()}"
+
+
+def decode_choice(value: Any) -> tuple[int, dt.datetime] | None:
+    try:
+        dentist, start = str(value).split("|", 1)
+        starts_at = dt.datetime.fromisoformat(start)
+        return (int(dentist), starts_at) if starts_at.tzinfo else None
+    except ValueError:
+        return None
+
+
+def dentist_names() -> dict[int, str]:
+    return {d.id: d.display_name for d in catalog.list_dentists(context.engine())}
+
+
+def find_dentist(name: Any, dispatcher: CollectingDispatcher) -> Dentist | None:
+    """One active dentist for a name ("lee", "Dr Rossi") or id ("2"); says why when not."""
+    text = str(name or "").strip()
+    if text.isdigit():
+        found = [d for d in catalog.list_dentists(context.engine()) if d.id == int(text)]
+    else:
+        found = catalog.find_dentists(context.engine(), name=text) if text else []
+    if len(found) != 1:
+        names = ", ".join(d.display_name for d in catalog.list_dentists(context.engine()))
+        dispatcher.utter_message(text=f"I couldn't tell which dentist you mean. We have {names}.")
+        return None
+    return found[0]
+
+
+def dentist_id_of(value: Any) -> int | None:
+    """The id in the `dentist` slot once validated ("2"), None for anyone."""
+    return int(value) if str(value or "").isdigit() else None
+
+
+def search(
+    treatment: str, dentist_id: int | None, start: dt.datetime, end: dt.datetime
+) -> list[Slot]:
+    """Up to OFFER_LIMIT free slots in the window, else the first ones after it."""
+    eng = context.engine()
+    start = max(start, dt.datetime.now(start.tzinfo))
+    found: list[Slot] = []
+    if end > start:
+        found = availability.free_slots(
+            eng,
+            treatment=treatment,
+            start=start,
+            end=end,
+            dentist_id=dentist_id,
+            limit=OFFER_LIMIT,
+        )
+    if not found:
+        later = max(end, start)
+        found = availability.free_slots(
+            eng,
+            treatment=treatment,
+            start=later,
+            end=later + dt.timedelta(days=14),
+            dentist_id=dentist_id,
+            limit=OFFER_LIMIT,
+        )
+    return found
+
+
+def offer(
+    dispatcher: CollectingDispatcher,
+    slots: Sequence[Slot],
+    tz: dt.tzinfo,
+    *,
+    intro: str,
+    treatment: str | None = None,
+) -> list[str]:
+    """Say `intro` with one button per slot; returns the offered choices (for `offered_slots`)."""
+    if not slots:
+        dispatcher.utter_message(
+            text="I couldn't find a free time then. Which other day or time would suit you?"
+        )
+        return []
+    names = dentist_names()
+    buttons = []
+    for slot in slots:
+        entities: dict[str, str] = {"slot_choice": encode_choice(slot)}
+        if treatment:
+            entities["treatment"] = treatment
+        buttons.append(
+            {
+                "title": f"{when_text(slot.starts_at, tz)} · {names.get(slot.dentist_id, '')}",
+                "payload": f"/choose_slot{json.dumps(entities)}",
+            }
+        )
+    dispatcher.utter_message(text=intro, buttons=buttons)
+    return [encode_choice(s) for s in slots]
+
+
+def window_after(offered: Any, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime] | None:
+    """The week after the last offered slot ("anything else?")."""
+    starts = [c[1] for c in map(decode_choice, offered or []) if c]
+    if not starts:
+        return None
+    after = max(starts) + dt.timedelta(minutes=1)
+    return after.astimezone(tz), after.astimezone(tz) + dt.timedelta(days=DEFAULT_DAYS)
+
+
+def say_error(dispatcher: CollectingDispatcher, err: BookingError) -> None:
+    dispatcher.utter_message(text=str(err))
+
+
+def treatment_code(text: Any) -> str | None:
+    """The catalog code for a treatment slot value ("root canal" → "root_canal")."""
+    try:
+        return catalog.get_treatment(context.engine(), str(text)).code if text else None
+    except BookingError:
+        return None
+
+
+def treatment_name(code: Any) -> str:
+    try:
+        return catalog.get_treatment(context.engine(), str(code)).name
+    except BookingError:
+        return str(code)
+
+
+def tracker_window(tracker: Tracker, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The `when` slot's window, else the next DEFAULT_DAYS days."""
+    window = context.decode_window(tracker.get_slot("when"))
+    if window:
+        return window
+    start = context.now(tz)
+    return start, start + dt.timedelta(days=DEFAULT_DAYS)

@@ -1,0 +1,105 @@
+"""A real conversation through the web app, Rasa and the action server books a real row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from stack import Stack
+
+from chatbot.db import make_engine
+
+pytestmark = pytest.mark.e2e
+
+
+def _texts(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def _payloads(replies: list[dict[str, Any]], prefix: str) -> list[str]:
+    return [
+        b["payload"]
+        for r in replies
+        for b in r.get("buttons") or []
+        if b["payload"].startswith(prefix)
+    ]
+
+
+def _appointments(stack: Stack, patient_id: int) -> list[dict[str, Any]]:
+    engine = make_engine(stack.db_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT dentist_id, status FROM appointment WHERE patient_id = :p"),
+                {"p": patient_id},
+            )
+            return [dict(r._mapping) for r in found]
+    finally:
+        engine.dispose()
+
+
+def _stored_events(stack: Stack, sender: str) -> int:
+    engine = make_engine(stack.db_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            query = text("SELECT count(*) FROM events WHERE sender_id = :s")
+            return int(conn.execute(query, {"s": sender}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_patient_books_a_checkup_by_chat(stack: Stack) -> None:
+    token = stack.token("patient", 1)
+    replies = stack.chat("I'd like to book a checkup with Dr Lee next Wednesday morning", token)
+    slots = _payloads(replies, "/choose_slot")
+    assert slots, _texts(replies)
+    choice = json.loads(slots[0].removeprefix("/choose_slot"))["slot_choice"]
+    assert choice.startswith("1|")
+    replies = stack.chat(slots[0], token)
+    assert _payloads(replies, "/affirm"), _texts(replies)
+    assert _appointments(stack, 1) == [{"dentist_id": 1, "status": "held"}]
+    replies = stack.chat("yes", token)
+    assert "You're booked" in _texts(replies)
+    assert _appointments(stack, 1) == [{"dentist_id": 1, "status": "scheduled"}]
+    assert _stored_events(stack, "patient-1") > 0  # the SQL tracker store kept the conversation
+
+
+def test_without_a_verified_token_nothing_is_booked(stack: Stack) -> None:
+    before = _appointments(stack, 2)
+    forged = {"token": "not-a-jwt", "role": "patient", "patient_id": 2}
+    replies = stack.rasa_rest("intruder", "book a cleaning with anyone tomorrow", forged)
+    assert "Please sign in" in _texts(replies)
+    pick = '/choose_slot{"slot_choice": "3|2030-01-07T10:00:00+01:00"}'
+    assert "Please sign in" in _texts(stack.rasa_rest("intruder", pick, forged))
+    assert _appointments(stack, 2) == before
+
+
+def test_dentist_blocks_time_by_chat_and_a_patient_cannot(stack: Stack) -> None:
+    replies = stack.chat("block Friday 2-5pm", stack.token("dentist", 3))
+    assert "Blocked" in _texts(replies), _texts(replies)
+    replies = stack.chat("block Friday 2-5pm", stack.token("patient", 2))
+    assert "only dentists" in _texts(replies)
+
+
+def test_correction_mid_form_then_cancel_with_confirmation(stack: Stack) -> None:
+    token = stack.token("patient", 2)
+    replies = stack.chat("book a cleaning with dr shah next monday", token)
+    first = _payloads(replies, "/choose_slot")
+    assert first, _texts(replies)
+    replies = stack.chat(first[0], token)
+    assert "Shall I book" in _texts(replies), _texts(replies)
+    replies = stack.chat("no, make it thursday", token)
+    thursday = _payloads(replies, "/choose_slot")
+    assert thursday, _texts(replies)
+    start = json.loads(thursday[0].removeprefix("/choose_slot"))["slot_choice"].split("|")[1]
+    assert dt.datetime.fromisoformat(start).isoweekday() == 4
+    assert _appointments(stack, 2) == [{"dentist_id": 3, "status": "cancelled"}]  # hold freed
+    stack.chat(thursday[0], token)
+    assert "You're booked" in _texts(stack.chat("yes", token))
+    replies = stack.chat("i need to cancel my appointment", token)
+    assert "Cancel your Professional cleaning" in _texts(replies), _texts(replies)
+    assert "is cancelled" in _texts(stack.chat("yes", token))
+    assert [a["status"] for a in _appointments(stack, 2)] == ["cancelled", "cancelled"]

@@ -1,0 +1,152 @@
+"""Listing, cancelling and rescheduling a patient's own appointments (real seeded DB)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from booking_support import PATIENT1, PATIENT2
+from bot_support import bot_db, choice, next_weekday, rows, run, said, tracker  # noqa: F401
+from sqlalchemy import Engine
+
+from actions.appointments import (
+    ActionAskAppointmentId,
+    ActionAskCancelConfirmed,
+    ActionListAppointments,
+)
+from actions.booking import ActionBookingOutcome
+from actions.forms import ValidateCancelForm, ValidateRescheduleForm
+from chatbot.services import booking
+
+
+def _book(engine: Engine, who: Any = PATIENT1, isodow: int = 2, hour: int = 10) -> dict:
+    pid = who.patient_id
+    return booking.book(
+        engine,
+        who,
+        patient_id=pid,
+        dentist_id=1,
+        treatment="checkup",
+        starts_at=next_weekday(isodow, hour),
+    )
+
+
+def _status(engine: Engine, ref: int) -> dict:
+    return rows(engine, "SELECT status, starts_at FROM appointment WHERE id = :i", i=ref)[0]
+
+
+def test_list_shows_only_the_callers_appointments(seeded_engine: Engine) -> None:
+    _book(seeded_engine)
+    _book(seeded_engine, PATIENT2, hour=14)
+    messages, _ = run(ActionListAppointments(), tracker("my appointments", "list_appointments"))
+    text = said(messages)
+    assert "Check-up with Dr Anna Lee" in text and "10:00" in text and "14:00" not in text
+    messages, _ = run(ActionListAppointments(), tracker("x", "list_appointments", auth=None))
+    assert "Please sign in" in said(messages)
+
+
+def test_cancel_picks_the_only_appointment_asks_and_cancels_on_yes(seeded_engine: Engine) -> None:
+    doc = _book(seeded_engine)
+    _, picked = run(ValidateCancelForm(), tracker("cancel my appointment", "cancel_appointment"))
+    assert picked["appointment_id"] == str(doc["id"])
+    messages, _ = run(ActionAskCancelConfirmed(), tracker(slots=picked, form="cancel_form"))
+    assert "Cancel your Check-up with Dr Anna Lee" in said(messages)
+    trk = tracker(
+        "yes",
+        "affirm",
+        form="cancel_form",
+        slots={**picked, "requested_slot": "cancel_confirmed"},
+        set_now={"cancel_confirmed": True},
+    )
+    _, done = run(ValidateCancelForm(), trk)
+    assert (
+        done["outcome"] == "cancelled"
+        and _status(seeded_engine, doc["id"])["status"] == "cancelled"
+    )
+    messages, _ = run(ActionBookingOutcome(), tracker(slots=done))
+    assert "is cancelled" in said(messages)
+
+
+def test_cancel_answered_no_keeps_the_appointment(seeded_engine: Engine) -> None:
+    doc = _book(seeded_engine)
+    trk = tracker(
+        "no",
+        "deny",
+        form="cancel_form",
+        slots={"appointment_id": str(doc["id"]), "requested_slot": "cancel_confirmed"},
+        set_now={"cancel_confirmed": False},
+    )
+    _, done = run(ValidateCancelForm(), trk)
+    assert done["outcome"] == "kept" and _status(seeded_engine, doc["id"])["status"] == "scheduled"
+
+
+def test_with_several_appointments_the_day_named_picks_one(seeded_engine: Engine) -> None:
+    _book(seeded_engine, isodow=2)
+    thursday = _book(seeded_engine, isodow=4)
+    _, picked = run(ValidateCancelForm(), tracker("cancel thursday's one", "cancel_appointment"))
+    assert picked.get("appointment_id") in (str(thursday["id"]), None)
+    messages, _ = run(ActionAskAppointmentId(), tracker(form="cancel_form"))
+    assert "Which appointment would you like to cancel?" in said(messages)
+    assert len(messages[0]["buttons"]) == 2
+
+
+def test_someone_elses_appointment_cannot_be_picked(seeded_engine: Engine) -> None:
+    _book(seeded_engine)
+    other = _book(seeded_engine, PATIENT2, hour=15)
+    trk = tracker(
+        "/choose_appointment",
+        "choose_appointment",
+        form="cancel_form",
+        slots={"requested_slot": "appointment_id"},
+        set_now={"appointment_id": str(other["id"])},
+    )
+    messages, slots = run(ValidateCancelForm(), trk)
+    assert slots["appointment_id"] is None and "not found" in said(messages)
+    assert _status(seeded_engine, other["id"])["status"] == "scheduled"
+
+
+def test_no_upcoming_appointments_ends_the_form_with_a_hint() -> None:
+    _, slots = run(ValidateCancelForm(), tracker("cancel my appointment", "cancel_appointment"))
+    assert slots["requested_slot"] is None and slots["outcome"] == "no_appointments"
+
+
+def test_reschedule_moves_the_appointment_on_yes(seeded_engine: Engine) -> None:
+    doc = _book(seeded_engine)
+    _, picked = run(
+        ValidateRescheduleForm(), tracker("move my appointment", "reschedule_appointment")
+    )
+    assert picked["appointment_id"] == str(doc["id"]) and picked["treatment"] == "checkup"
+    target = next_weekday(4, 11)
+    trk = tracker(
+        "yes",
+        "affirm",
+        form="reschedule_form",
+        slots={**picked, "slot_choice": choice(1, target), "requested_slot": "confirmed"},
+        set_now={"confirmed": True},
+    )
+    _, done = run(ValidateRescheduleForm(), trk)
+    assert done["outcome"] == "rescheduled"
+    assert _status(seeded_engine, doc["id"])["starts_at"] == target
+
+
+def test_reschedule_to_a_slot_taken_meanwhile_apologises(seeded_engine: Engine) -> None:
+    doc = _book(seeded_engine)
+    target = next_weekday(4, 11)
+    booking.book(
+        seeded_engine, PATIENT2, patient_id=2, dentist_id=1, treatment="checkup", starts_at=target
+    )
+    trk = tracker(
+        "yes",
+        "affirm",
+        form="reschedule_form",
+        slots={
+            "appointment_id": str(doc["id"]),
+            "treatment": "checkup",
+            "slot_choice": choice(1, target),
+            "requested_slot": "confirmed",
+        },
+        set_now={"confirmed": True},
+    )
+    messages, slots = run(ValidateRescheduleForm(), trk)
+    assert "someone else just took that time" in said(messages)
+    assert slots["slot_choice"] is None and slots["confirmed"] is None
+    assert _status(seeded_engine, doc["id"])["starts_at"] == next_weekday(2, 10)

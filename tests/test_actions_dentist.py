@@ -1,0 +1,90 @@
+"""Dentist chat commands: weekly hours, time off, schedule; patients are refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from booking_support import PATIENT1
+from bot_support import bot_db, next_weekday, rows, run, said, tracker  # noqa: F401
+from sqlalchemy import Engine
+
+from actions import context
+from actions.dentist import (
+    ActionDentistBlockTime,
+    ActionDentistMySchedule,
+    ActionDentistSetHours,
+)
+from chatbot.services import booking
+
+
+def _rules(engine: Engine, dentist: int = 1) -> list[dict]:
+    return rows(
+        engine,
+        "SELECT isodow, start_time, end_time, valid_from FROM availability_rule"
+        " WHERE dentist_id = :d AND (valid_to IS NULL) ORDER BY valid_from, isodow",
+        d=dentist,
+    )
+
+
+def test_set_weekly_hours_from_next_week(seeded_engine: Engine) -> None:
+    trk = tracker("I work Mon–Thu 9–5 from next week", "dentist_set_hours", auth="dentist-1")
+    messages, _ = run(ActionDentistSetHours(), trk)
+    today = context.now().date()
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    new = [r for r in _rules(seeded_engine) if r["valid_from"] == monday]
+    assert [r["isodow"] for r in new] == [1, 2, 3, 4], said(messages)
+    assert {(r["start_time"], r["end_time"]) for r in new} == {(dt.time(9), dt.time(17))}
+    assert "Done" in said(messages)
+
+
+def test_block_an_afternoon(seeded_engine: Engine) -> None:
+    trk = tracker("block Friday 2–5pm", "dentist_block_time", auth="dentist-2")
+    messages, _ = run(ActionDentistBlockTime(), trk)
+    off = rows(seeded_engine, "SELECT dentist_id, starts_at, ends_at FROM availability_exception")
+    tz = context.clinic().tz
+    assert len(off) == 1 and off[0]["dentist_id"] == 2, said(messages)
+    start, end = off[0]["starts_at"].astimezone(tz), off[0]["ends_at"].astimezone(tz)
+    assert start.isoweekday() == 5 and (start.hour, end.hour) == (14, 17)
+
+
+def test_days_off_over_a_date_range(seeded_engine: Engine) -> None:
+    run(
+        ActionDentistBlockTime(),
+        tracker("I'm off 24–28 Dec", "dentist_block_time", auth="dentist-1"),
+    )
+    off = rows(seeded_engine, "SELECT starts_at, ends_at FROM availability_exception")
+    tz = context.clinic().tz
+    start, end = off[0]["starts_at"].astimezone(tz), off[0]["ends_at"].astimezone(tz)
+    assert (start.month, start.day, start.hour) == (12, 24, 0)
+    assert (end - start) == dt.timedelta(days=5)
+
+
+def test_my_schedule_lists_the_days_patients(seeded_engine: Engine) -> None:
+    start = next_weekday(3, 10)
+    booking.book(
+        seeded_engine, PATIENT1, patient_id=1, dentist_id=1, treatment="checkup", starts_at=start
+    )
+    text = f"my schedule on {start:%A %d %B}".replace(" 0", " ")
+    messages, _ = run(
+        ActionDentistMySchedule(), tracker(text, "dentist_my_schedule", auth="dentist-1")
+    )
+    assert "10:00" in said(messages) and "Alice Novak" in said(messages)
+    messages, _ = run(
+        ActionDentistMySchedule(), tracker(text, "dentist_my_schedule", auth="dentist-2")
+    )
+    assert "Nothing booked" in said(messages)
+
+
+def test_patients_are_refused_and_nothing_changes(seeded_engine: Engine) -> None:
+    before = _rules(seeded_engine)
+    for action, text in (
+        (ActionDentistSetHours(), "I work Mon–Thu 9–5 from next week"),
+        (ActionDentistBlockTime(), "block Friday 2–5pm"),
+        (ActionDentistMySchedule(), "my schedule tomorrow"),
+    ):
+        messages, _ = run(action, tracker(text, auth="patient-1"))
+        assert "only dentists" in said(messages)
+        messages, _ = run(action, tracker(text, auth=None))
+        assert "Please sign in" in said(messages)
+    assert _rules(seeded_engine) == before
+    assert rows(seeded_engine, "SELECT id FROM availability_exception") == []
