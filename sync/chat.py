@@ -1,8 +1,10 @@
 """Chat gateway: `POST /api/chat` relays a signed-in user's message to Rasa's REST channel.
 
 The caller's identity comes only from the JWT: Rasa's `sender` is the token subject (a
-client-sent `sender` is ignored) and the metadata carries the raw token plus the role and ids,
-so actions can act on behalf of exactly this user. The reply is Rasa's JSON list, unchanged.
+client-sent `sender` is ignored) and the metadata carries a short-lived token minted for this
+turn (same claims, TURN_TOKEN_TTL_S) plus the role and ids, so actions act on behalf of exactly
+this user. Rasa stores message metadata in its tracker store; a turn token is useless there
+minutes later, unlike the caller's own long-lived token. The reply is Rasa's JSON list.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from unicodedata import category
 import aiohttp
 from aiohttp import web
 
-from chatbot.auth import Principal, bearer_token
+from chatbot.auth import Principal, issue_token
 from chatbot.config import Settings
 from chatbot.errors import Unauthorized
 from sync.jsonapi import json_error
@@ -28,6 +30,7 @@ from sync.keys import SETTINGS, principal_from_request
 log = logging.getLogger(__name__)
 
 RASA_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=3)
+TURN_TOKEN_TTL_S = 120
 
 
 class SlidingWindowLimiter:
@@ -63,11 +66,10 @@ CHAT_LIMITER = web.AppKey("chat_limiter", SlidingWindowLimiter)
 
 
 def _authenticate(request: web.Request) -> tuple[Principal, str]:
-    """The verified caller and their raw bearer token (forwarded so actions act as them)."""
+    """The verified caller and a short-lived token for this turn (actions verify it)."""
     principal = principal_from_request(request)
-    token = bearer_token(request.headers.get("Authorization"))
-    assert token is not None  # principal_from_request rejects a missing token
-    return principal, token
+    secret = request.app[SETTINGS].jwt_secret
+    return principal, issue_token(secret, principal, ttl_s=TURN_TOKEN_TTL_S)
 
 
 async def _read_message(request: web.Request, settings: Settings) -> str | web.Response:

@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import jwt
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from chatbot.auth import Principal, issue_token
+from chatbot.auth import Principal, issue_token, verify_token
 from chatbot.config import Settings
-from sync.chat import setup_chat
+from sync.chat import TURN_TOKEN_TTL_S, setup_chat
 from sync.keys import SETTINGS
 
 SECRET = "test-secret-for-the-chat-gateway"
@@ -87,12 +88,16 @@ async def test_relays_the_message_as_the_token_subject(aiohttp_client, fake_rasa
     [sent] = fake_rasa.received
     assert sent["sender"] == "patient-1"  # the forged sender is ignored
     assert sent["message"] == "a checkup next Tuesday afternoon"
-    assert sent["metadata"] == {
-        "token": headers["Authorization"].removeprefix("Bearer "),
-        "role": "patient",
-        "patient_id": 1,
-        "dentist_id": None,
-    }
+    metadata = dict(sent["metadata"])
+    turn_token = metadata.pop("token")
+    assert metadata == {"role": "patient", "patient_id": 1, "dentist_id": None}
+    # A fresh short-lived token for this turn, not the caller's own long-lived one.
+    assert turn_token != headers["Authorization"].removeprefix("Bearer ")
+    assert verify_token(SECRET, turn_token) == Principal(
+        sub="patient-1", role="patient", patient_id=1
+    )
+    claims = jwt.decode(turn_token, SECRET, algorithms=["HS256"])
+    assert claims["exp"] - claims["iat"] <= TURN_TOKEN_TTL_S
 
 
 @pytest.mark.parametrize(
