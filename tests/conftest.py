@@ -7,30 +7,19 @@ temp dir. A migrated template database makes a fresh DB per test cheap (CREATE .
 from __future__ import annotations
 
 import atexit
-import datetime as dt
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from db_support import SEED_TODAY, TEMPLATE, create_database, drop_database, with_db
 from sqlalchemy import Engine
 
 from chatbot import db
 from chatbot.seed import seed_demo
-
-TEMPLATE = "app_template"
-# A fixed "today" for the demo seed: weekday rules start here (a Monday).
-SEED_TODAY = dt.date(2026, 11, 23)
-
-
-def _with_db(url: str, name: str) -> str:
-    base, _, query = url.partition("?")
-    root = base.rsplit("/", 1)[0]
-    return f"{root}/{name}" + (f"?{query}" if query else "")
 
 
 @pytest.fixture(scope="session")
@@ -52,23 +41,9 @@ def template_url(pg_root_url: str) -> str:
     with psycopg.connect(db.libpq_url(pg_root_url), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {TEMPLATE}")
-    url = _with_db(pg_root_url, TEMPLATE)
+    url = with_db(pg_root_url, TEMPLATE)
     db.migrate(url)
     return url
-
-
-def create_database(pg_root_url: str, template_url: str) -> str:
-    """A fresh, migrated, empty database; returns its URL."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(db.libpq_url(pg_root_url), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-    return _with_db(pg_root_url, name)
-
-
-def drop_database(pg_root_url: str, url: str) -> None:
-    name = url.partition("?")[0].rsplit("/", 1)[1]
-    with psycopg.connect(db.libpq_url(pg_root_url), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from booking_support import ADMIN, BOT, DENTIST1, PATIENT1, snapshot, weekday_at
-from conftest import SEED_TODAY, create_database, drop_database
+from db_support import SEED_TODAY, create_database, drop_database
 from sqlalchemy import Engine
 
 from chatbot import db

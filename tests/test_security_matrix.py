@@ -26,7 +26,7 @@ import pytest_asyncio
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 from booking_support import ADMIN, weekday_at
-from conftest import SEED_TODAY, create_database, drop_database
+from db_support import SEED_TODAY, create_database, drop_database
 from sqlalchemy import Engine, text
 from sync_support import SECRET, auth, recv, settings, token
 
