@@ -46,9 +46,13 @@ class Stack:
     logs: Path
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def token(self, role: str = "patient", ident: int = 1, ttl_s: int = 3600) -> str:
+    def token(
+        self, role: str = "patient", ident: int = 1, ttl_s: int = 3600, *, sub: str | None = None
+    ) -> str:
+        """A token for a seeded user; `sub` gives the conversation its own sender (Rasa keys
+        trackers by sender), so tests sharing the stack never inherit each other's forms."""
         ids = {"patient": {"patient_id": ident}, "dentist": {"dentist_id": ident}}.get(role, {})
-        sub = f"{role}-{ident}" if ids else role
+        sub = sub or (f"{role}-{ident}" if ids else role)
         return issue_token(self.secret, Principal(sub=sub, role=role, **ids), ttl_s)  # type: ignore[arg-type]
 
     def chat(self, message: str, token: str | None) -> list[dict[str, Any]]:

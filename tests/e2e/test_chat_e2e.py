@@ -28,13 +28,26 @@ def _payloads(replies: list[dict[str, Any]], prefix: str) -> list[str]:
     ]
 
 
-def _appointments(stack: Stack, patient_id: int) -> list[dict[str, Any]]:
+def _last_appointment_id(stack: Stack) -> int:
+    engine = make_engine(stack.db_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM appointment")).scalar())
+    finally:
+        engine.dispose()
+
+
+def _appointments(stack: Stack, patient_id: int, after_id: int) -> list[dict[str, Any]]:
+    """The patient's appointments created after `after_id` (other tests share the stack)."""
     engine = make_engine(stack.db_url, pool_size=1)
     try:
         with engine.connect() as conn:
             found = conn.execute(
-                text("SELECT dentist_id, status FROM appointment WHERE patient_id = :p"),
-                {"p": patient_id},
+                text(
+                    "SELECT dentist_id, status FROM appointment"
+                    " WHERE patient_id = :p AND id > :after ORDER BY id"
+                ),
+                {"p": patient_id, "after": after_id},
             )
             return [dict(r._mapping) for r in found]
     finally:
@@ -52,7 +65,8 @@ def _stored_events(stack: Stack, sender: str) -> int:
 
 
 def test_patient_books_a_checkup_by_chat(stack: Stack) -> None:
-    token = stack.token("patient", 1)
+    token = stack.token("patient", 1, sub="e2e-booker")
+    after = _last_appointment_id(stack)
     replies = stack.chat("I'd like to book a checkup with Dr Lee next Wednesday morning", token)
     slots = _payloads(replies, "/choose_slot")
     assert slots, _texts(replies)
@@ -60,32 +74,33 @@ def test_patient_books_a_checkup_by_chat(stack: Stack) -> None:
     assert choice.startswith("1|")
     replies = stack.chat(slots[0], token)
     assert _payloads(replies, "/affirm"), _texts(replies)
-    assert _appointments(stack, 1) == [{"dentist_id": 1, "status": "held"}]
+    assert _appointments(stack, 1, after) == [{"dentist_id": 1, "status": "held"}]
     replies = stack.chat("yes", token)
     assert "You're booked" in _texts(replies)
-    assert _appointments(stack, 1) == [{"dentist_id": 1, "status": "scheduled"}]
-    assert _stored_events(stack, "patient-1") > 0  # the SQL tracker store kept the conversation
+    assert _appointments(stack, 1, after) == [{"dentist_id": 1, "status": "scheduled"}]
+    assert _stored_events(stack, "e2e-booker") > 0  # the SQL tracker store kept the conversation
 
 
 def test_without_a_verified_token_nothing_is_booked(stack: Stack) -> None:
-    before = _appointments(stack, 2)
+    after = _last_appointment_id(stack)
     forged = {"token": "not-a-jwt", "role": "patient", "patient_id": 2}
     replies = stack.rasa_rest("intruder", "book a cleaning with anyone tomorrow", forged)
     assert "Please sign in" in _texts(replies)
     pick = '/choose_slot{"slot_choice": "3|2030-01-07T10:00:00+01:00"}'
     assert "Please sign in" in _texts(stack.rasa_rest("intruder", pick, forged))
-    assert _appointments(stack, 2) == before
+    assert _appointments(stack, 2, after) == []
 
 
 def test_dentist_blocks_time_by_chat_and_a_patient_cannot(stack: Stack) -> None:
-    replies = stack.chat("block Friday 2-5pm", stack.token("dentist", 3))
+    replies = stack.chat("block Friday 2-5pm", stack.token("dentist", 3, sub="e2e-dentist"))
     assert "Blocked" in _texts(replies), _texts(replies)
-    replies = stack.chat("block Friday 2-5pm", stack.token("patient", 2))
+    replies = stack.chat("block Friday 2-5pm", stack.token("patient", 2, sub="e2e-not-a-dentist"))
     assert "only dentists" in _texts(replies)
 
 
 def test_correction_mid_form_then_cancel_with_confirmation(stack: Stack) -> None:
-    token = stack.token("patient", 2)
+    token = stack.token("patient", 2, sub="e2e-corrector")
+    after = _last_appointment_id(stack)
     replies = stack.chat("book a cleaning with dr shah next monday", token)
     first = _payloads(replies, "/choose_slot")
     assert first, _texts(replies)
@@ -96,10 +111,12 @@ def test_correction_mid_form_then_cancel_with_confirmation(stack: Stack) -> None
     assert thursday, _texts(replies)
     start = json.loads(thursday[0].removeprefix("/choose_slot"))["slot_choice"].split("|")[1]
     assert dt.datetime.fromisoformat(start).isoweekday() == 4
-    assert _appointments(stack, 2) == [{"dentist_id": 3, "status": "cancelled"}]  # hold freed
+    assert _appointments(stack, 2, after) == [
+        {"dentist_id": 3, "status": "cancelled"}
+    ]  # hold freed
     stack.chat(thursday[0], token)
     assert "You're booked" in _texts(stack.chat("yes", token))
     replies = stack.chat("i need to cancel my appointment", token)
     assert "Cancel your Professional cleaning" in _texts(replies), _texts(replies)
     assert "is cancelled" in _texts(stack.chat("yes", token))
-    assert [a["status"] for a in _appointments(stack, 2)] == ["cancelled", "cancelled"]
+    assert [a["status"] for a in _appointments(stack, 2, after)] == ["cancelled", "cancelled"]
