@@ -1,6 +1,8 @@
 """Golden utterances, written the way patients write, with hand-computed expectations.
 
-The data lives in timeparse_golden.json; each group fixes `now` and the zone.
+The data lives in timeparse_golden.json; each group fixes `now` and the zone. A case may end
+with a dict of the optional fields it checks: `weekdays` (ISO list or null), `daily`
+(["HH:MM", "HH:MM"] or null), `effective_from` (ISO date or null), `earliest` (bool).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def run(group: dict[str, Any], utterance: str) -> Resolution:
 
 
 def test_there_are_enough_golden_cases() -> None:
-    assert len(CASES) >= 320
+    assert len(CASES) >= 400
 
 
 @pytest.mark.parametrize(("group", "case"), CASES)
@@ -55,8 +57,9 @@ def test_golden(group: dict[str, Any], case: list[Any]) -> None:
         assert (got.date, got.time, got.start, got.end) == (None, None, None, None)
         return
     zone = ZoneInfo(group["tz"])
+    extras = want.pop() if isinstance(want[-1], dict) else {}
     date, time, start, end = want
-    assert got.error is None
+    assert got.error is None, got.error
     assert got.to_json()["date"] == date
     assert got.to_json()["time"] == time
     for name, text, actual in (("start", start, got.start), ("end", end, got.end)):
@@ -64,6 +67,22 @@ def test_golden(group: dict[str, Any], case: list[Any]) -> None:
         assert actual == wanted or _same_instant(actual, wanted), f"{name}: {actual} != {wanted}"
         if wanted is not None and actual is not None:
             assert actual.utcoffset() == wanted.utcoffset(), f"{name} offset: {actual}"
+    check_extras(got, extras)
+
+
+def check_extras(got: Resolution, extras: dict[str, Any]) -> None:
+    if "weekdays" in extras:
+        wanted = extras["weekdays"]
+        assert got.weekdays == (tuple(wanted) if wanted is not None else None)
+    if "daily" in extras:
+        daily = extras["daily"]
+        shown = [t.strftime("%H:%M") for t in (got.daily_start, got.daily_end) if t is not None]
+        assert shown == (daily or [])
+    if "effective_from" in extras:
+        on = got.effective_from.isoformat() if got.effective_from else None
+        assert on == extras["effective_from"]
+    if "earliest" in extras:
+        assert got.earliest is extras["earliest"]
 
 
 def _same_instant(a: datetime | None, b: datetime | None) -> bool:

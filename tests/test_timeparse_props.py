@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -171,3 +171,95 @@ def test_the_zone_comes_from_now() -> None:
     tokyo = berlin.astimezone(ZoneInfo("Asia/Tokyo"))  # 16:00 the same day
     assert resolve("at 3", berlin).start == datetime(2024, 5, 17, 15, tzinfo=berlin.tzinfo)
     assert resolve("at 3", tokyo).start == datetime(2024, 5, 18, 15, tzinfo=tokyo.tzinfo)
+
+
+RECURRING = [
+    "I work mon-thu 9-5",
+    "monday to friday 8 to 4",
+    "tuesdays and thursdays 10-2",
+    "weekdays 8am-4pm",
+    "every weekday after 5",
+    "mon, wed and fri 9 to 1",
+    "weekends 10 to 2",
+    "fri-mon 9-12",
+    "mondays and wednesdays mornings",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(now=nows, phrase=st.sampled_from(RECURRING))
+def test_recurring_hours_name_sorted_weekdays_and_their_first_occurrence(
+    now: datetime, phrase: str
+) -> None:
+    result = resolve(phrase, now)
+    days = result.weekdays
+    assert days, phrase
+    assert list(days) == sorted(set(days)) and all(1 <= d <= 7 for d in days)
+    assert result.start is not None and result.end is not None and result.date is not None
+    assert result.date.isoweekday() in days
+    assert 1 <= (result.date - now.date()).days <= 7  # after today, within a week
+    assert result.daily_start is not None and result.daily_end is not None
+    assert result.daily_start < result.daily_end or result.daily_end == time(0)
+    assert result.start < result.end
+
+
+@settings(max_examples=100, deadline=None)
+@given(now=nows, start=st.sampled_from(["from next week", "starting next monday", "as of the 1st"]))
+def test_effective_from_is_when_the_hours_start(now: datetime, start: str) -> None:
+    result = resolve(f"I work tue-thu 9-5 {start}", now)
+    assert result.weekdays == (2, 3, 4)
+    assert result.effective_from is not None and result.effective_from >= now.date()
+    if "the 1st" in start:
+        assert result.effective_from.day == 1
+    else:
+        assert result.effective_from.isoweekday() == 1
+    assert result.date is not None and result.date >= result.effective_from
+    assert (result.date - result.effective_from).days < 7
+    assert result.date.isoweekday() in (2, 3, 4)
+
+
+EARLIEST = ["asap", "as soon as possible", "first available", "whenever", "soonest", "earliest"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(now=nows, phrase=st.sampled_from(EARLIEST))
+def test_earliest_is_now_to_two_weeks_ahead(now: datetime, phrase: str) -> None:
+    result = resolve(f"{phrase} please", now)
+    assert result.earliest and result.date is None and result.time is None
+    assert result.start == now.replace(microsecond=0)
+    assert result.end is not None and (result.end.date() - now.date()).days == 14
+
+
+@settings(max_examples=100, deadline=None)
+@given(now=nows, weekday=st.sampled_from(WEEKDAYS))
+def test_last_weekday_is_one_to_seven_days_back(now: datetime, weekday: str) -> None:
+    result = resolve(f"I came in last {weekday}", now)
+    assert result.date is not None
+    assert 1 <= (now.date() - result.date).days <= 7
+    assert result.date.weekday() == WEEKDAYS.index(weekday)
+
+
+@settings(max_examples=100, deadline=None)
+@given(now=nows, hour=st.integers(1, 6), keyword=st.sampled_from(["before", "until"]))
+def test_a_negated_open_range_turns_round(now: datetime, hour: int, keyword: str) -> None:
+    flipped = resolve(f"I can't come {keyword} {hour}", now)
+    after = resolve(f"after {hour}", now)
+    assert (flipped.start, flipped.end) == (after.start, after.end)
+
+
+@settings(max_examples=60, deadline=None)
+@given(now=nows, hour=st.integers(1, 11))
+def test_the_npm_one_is_a_time(now: datetime, hour: int) -> None:
+    result = resolve(f"the {hour}pm one please", now)
+    assert result.time == time(hour + 12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(now=nows, weekday=st.sampled_from(WEEKDAYS), day=st.integers(13, 28))
+def test_weekday_and_day_number_agree_or_it_says_so(now: datetime, weekday: str, day: int) -> None:
+    result = resolve(f"{weekday} {day}", now)
+    if result.error:
+        assert result.date is None and "not a" in result.error
+    else:
+        assert result.date is not None and result.date.day == day
+        assert result.date.weekday() == WEEKDAYS.index(weekday)

@@ -22,6 +22,17 @@ Conventions (details in `meaning` and `windows`):
   top-level fields;
 - nonsense gives an empty Resolution; impossible dates/times ("February 30", "25:00") give
   `error` and None fields, never an exception;
+- recurring hours ("Mon-Thu 9-5", "tuesdays and thursdays 10-2", "weekdays 8am-4pm") set
+  `weekdays` (sorted ISO 1-7), `daily_start`/`daily_end` and, with "from next week"/"starting
+  Monday"/"from the 1st", `effective_from`; `start`/`end` are the first occurrence after today
+  (on or after `effective_from`);
+- "asap", "first available", "whenever" set `earliest`; alone they mean now .. now + 14 days
+  with `date` None;
+- past days resolve as such ("last Friday", "yesterday at 3", "3 days ago"); the caller refuses;
+- negation: "can't come before 4" is after 4; a mention ruled out ("not on Monday", "Monday is
+  no good") is never the primary one, and when nothing else is named the fields stay None;
+- "Friday 24", "fri 24th": the day must be that weekday, else `error` ("May 23rd is a Thursday,
+  not a Friday"); "the 2pm one", "the 3 one" are times, "on the 2nd" a date;
 - DST: nonexistent local times move forward by the gap, repeated ones take the first
   occurrence; whole days are local midnight to local midnight (23 or 25 h on DST days).
 """

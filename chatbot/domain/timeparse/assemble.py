@@ -3,7 +3,9 @@
 Every rule runs over the text; overlapping matches are settled longest-first. Neighbouring
 pieces joined only by filler words ("at", "on", "in the", ",") form one mention when they fill
 different roles (a day, a clock time, a daypart): "next Tuesday" + "afternoon". Two days joined
-by "-"/"to"/"till" form a range ("Mon-Thu"), unless the sentence moves an appointment.
+by "-"/"to"/"till" form a range ("Mon-Thu"), unless the sentence moves an appointment; a range of
+weekdays also carries them as a set. Weekdays listed with "and" ("tuesdays and thursdays",
+"mon, wed and fri") form one recurring set whose first occurrence is the earliest of them.
 """
 
 from __future__ import annotations
@@ -12,25 +14,37 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
-from . import clock, dates
-from .pieces import Day, Env, Piece, add_months
+from . import clock, dates, vague
+from .pieces import DIGIT, Day, Env, Piece, add_months
 
-RULES = dates.RULES + clock.RULES
+RULES = dates.RULES + clock.RULES + vague.RULES
 
 # Words that may sit between two pieces of one mention ("tomorrow at 3", "evening slot on 23/5").
 _FILLER_WORDS = (
     ", at on in the of for around about by - say maybe sometime some time anytime any preferably"
     " ideally please like during over ish so earliest latest slot slots appointment appt booking"
+    " one"
 )
 _FILLER = frozenset(_FILLER_WORDS.split(" "))
 _RANGE_WORDS = frozenset({"-", "to", "till", "until", "through"})
+_DIGIT = re.compile(r"[0-9]")
 _MOVE = re.compile(r"\b(?:move|moving|moved|reschedul\w*|change|switch|swap|push|shift|postpone)\b")
 
 
 def scan(text: str, env: Env) -> list[Piece]:
     """All pieces in `text`, non-overlapping, in reading order."""
     found: list[Piece] = []
-    for pattern, handler in RULES:
+    has_digit = _DIGIT.search(text) is not None
+    for pattern, handler, needs in RULES:
+        if needs is DIGIT:
+            if not has_digit:
+                continue
+        elif needs:
+            for word in needs:
+                if word in text:
+                    break
+            else:
+                continue  # none of the words the rule needs: it cannot match
         for match in pattern.finditer(text):
             fields = handler(match, env)
             if fields is not None:
@@ -78,10 +92,43 @@ def _merge_day_ranges(text: str, pieces: list[Piece]) -> list[Piece]:
             assert prev.day and piece.day
             last = _roll_past(piece.day, prev.day)
             day = Day(prev.day.first, last.last, roll=None)
+            if (
+                _is_weekday(prev.day)
+                and _is_weekday(piece.day)
+                and (last.last - day.first).days < 7
+            ):
+                span = (last.last - day.first).days + 1
+                days = {(day.first + timedelta(days=i)).isoweekday() for i in range(span)}
+                day = replace(day, weekdays=tuple(sorted(days)))
             out[-1] = replace(prev, end=piece.end, day=day)
+        elif prev and _is_weekday_list(text, prev, piece):
+            assert prev.day and piece.day
+            days = set(prev.day.weekdays or (prev.day.first.isoweekday(),))
+            days |= set(piece.day.weekdays or (piece.day.first.isoweekday(),))
+            first = min(prev.day.first, piece.day.first)
+            set_day = Day(first, first, roll="week", weekdays=tuple(sorted(days)))
+            out[-1] = replace(prev, end=piece.end, day=set_day)
         else:
             out.append(piece)
     return out
+
+
+def _is_weekday(day: Day) -> bool:
+    """A day named only by its weekday(s) ("Friday", "mondays", "Tue and Thu")."""
+    return day.weekday or (day.weekdays is not None and day.first == day.last)
+
+
+def _is_weekday_list(text: str, a: Piece, b: Piece) -> bool:
+    if not (a.day and b.day and _is_weekday(a.day) and _is_weekday(b.day)):
+        return False
+    if a.slots() != {"day"} or b.slots() != {"day"}:
+        return False
+    gap = [w for w in text[a.end : b.start].split() if w != "on"]
+    if gap in (["and"], [",", "and"]):
+        return True
+    # "mon, wed and fri": a comma continues a list that an "and" closes later on, or a set
+    listed = a.day.weekdays is not None and len(a.day.weekdays) > 1
+    return gap == [","] and (listed or bool(re.match(r" (?:and|,) ?\S", text[b.end :])))
 
 
 def _is_day_range(text: str, a: Piece, b: Piece) -> bool:

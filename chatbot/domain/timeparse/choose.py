@@ -29,12 +29,41 @@ _EXISTING_BEFORE = re.compile(r"\b(?:my|our|current|existing|from|original)(?: \
 _EXISTING_AFTER = re.compile(r"^(?:appointment|appt|booking|slot|visit|one|session|checkup)\b")
 
 
-def primary(text: str, spans: list[tuple[int, int]]) -> int:
-    """Index of the mention (given as character spans of `text`) the sentence books."""
-    if len(spans) <= 1:
-        return 0
-    best, best_score = 0, -(10**9)
+# Stricter than the scoring above: a mention these match is ruled out, not just less likely
+# ("not on Monday", "any day except Friday", "Monday doesn't work for me").
+_RULED_OUT_BEFORE = re.compile(
+    r"(?:\b(?:can't|cannot|can not|cant|couldn't|couldnt|won't|wont|don't|dont|unable to|except"
+    r"|besides|apart from|other than|but not|never|no)|(?<!if )\bnot)"
+    r"(?! (?:mind|care|sure|matter|wait|later|earlier|sooner|before|after|until|till|too)\b)"
+    r"(?: [^\s,]+){0,2} (?<!until )(?<!till )$"
+)
+_RULED_OUT_AFTER = re.compile(
+    r"^(?:, )?(?:is |are |would be |will be )?(?:(?:doesn't|does not|won't|will not|isn't|is not"
+    r"|not|wouldn't|can't)(?: really)? (?:work|suit|good|possible|ok|okay|great|ideal|do)"
+    r"|no good|bad for me|impossible|out of the question)\b"
+)
+
+
+def negated(text: str, spans: list[tuple[int, int]], i: int) -> bool:
+    """Whether the sentence rules out mention `i` ("not on Monday", "Friday is no good")."""
+    start, end = spans[i]
+    before = text[spans[i - 1][1] if i else 0 : start]
+    after = text[end : spans[i + 1][0] if i + 1 < len(spans) else len(text)].strip()
+    return bool(_RULED_OUT_BEFORE.search(before) or _RULED_OUT_AFTER.search(after))
+
+
+def primary(
+    text: str, spans: list[tuple[int, int]], skip: set[int] | frozenset[int] = frozenset()
+) -> int | None:
+    """Index of the mention (given as character spans of `text`) the sentence books, among
+    those not in `skip`; None when every one is skipped."""
+    candidates = [i for i in range(len(spans)) if i not in skip]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    best, best_score = candidates[0], -(10**9)
     for i, (start, end) in enumerate(spans):
+        if i in skip:
+            continue
         before = text[spans[i - 1][1] if i else 0 : start]
         after = text[end : spans[i + 1][0] if i + 1 < len(spans) else len(text)].strip()
         score = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from .pieces import Clock, ClockSpan, Day, Env, Fields, Rule, rule
+from .pieces import DIGIT, Clock, ClockSpan, Day, Env, Fields, Rule, rule
 from .windows import later
 
 _PREP = r"(?:(?:at|around|about|approx|approximately|roughly|say|for|like|maybe|by) ){0,2}"
@@ -13,6 +13,14 @@ _NOT_UNIT = (
     r"(?! (?:days?|weeks?|months?|years?|hours?|minutes?|people|persons|kids|children|teeth"
     r"|tooth|of|times|x|day|week)(?!\S))"
 )
+_DAY_BEFORE = re.compile(r"(?:day|days|daily|tomorrow|today|weekends|each|every) $")
+
+
+def _after_a_day(m: re.Match[str]) -> bool:
+    """Whether the match follows a day word ("Mon-Fri 8 to 4", "tomorrow 9 to 11")."""
+    return _DAY_BEFORE.search(m.string, max(0, m.start() - 9), m.start()) is not None
+
+
 _WORD_TIMES = {"noon": Clock(12, 0, fixed=True), "midday": Clock(12, 0, fixed=True)}
 _WORD_TIMES["midnight"] = Clock(0, 0, fixed=True)
 
@@ -45,19 +53,20 @@ def _atom_clock(m: re.Match[str], i: int) -> Fields:
     return make_clock(int(hour), int(minute or 0), m[f"r{i}"], hour)
 
 
-@rule(rf"^{_PREP}(?P<h>\d{{1,2}})(?:(?:[:.]| )(?P<m>\d{{2}}))? (?P<mer>am|pm)$")
+@rule(rf"^{_PREP}(?P<h>\d{{1,2}})(?:(?:[:.]| )(?P<m>\d{{2}}))? (?P<mer>am|pm)$", needs=DIGIT)
 def _with_meridiem(m: re.Match[str], env: Env) -> Fields:
     return make_clock(int(m["h"]), int(m["m"] or 0), m["mer"], m["h"])
 
 
-@rule(rf"^{_PREP}(?P<h>\d{{1,2}}):(?P<m>\d{{2}})$")
+@rule(rf"^{_PREP}(?P<h>\d{{1,2}}):(?P<m>\d{{2}})$", needs=DIGIT)
 def _colon(m: re.Match[str], env: Env) -> Fields:
     return make_clock(int(m["h"]), int(m["m"]), None, m["h"])
 
 
 @rule(
     r"^(?:(?:at|around|about|approx|approximately|roughly|say|for|like) ){1,2}"
-    rf"(?P<h>\d{{1,4}})(?:\.(?P<m>\d{{2}})| (?P<m2>\d{{2}}))?${_NOT_UNIT}"
+    rf"(?P<h>\d{{1,4}})(?:\.(?P<m>\d{{2}})| (?P<m2>\d{{2}}))?${_NOT_UNIT}",
+    needs=DIGIT,
 )
 def _after_preposition(m: re.Match[str], env: Env) -> Fields:
     text, minute = m["h"], m["m"] or m["m2"]
@@ -66,19 +75,19 @@ def _after_preposition(m: re.Match[str], env: Env) -> Fields:
     return make_clock(int(text), int(minute or 0), None, text)
 
 
-@rule(rf"^{_PREP}(?P<h>\d{{1,2}})(?:ish| ish| oclock(?: ?(?P<mer>am|pm))?)$")
+@rule(rf"^{_PREP}(?P<h>\d{{1,2}})(?:ish| ish| oclock(?: ?(?P<mer>am|pm))?)$", needs=DIGIT)
 def _oclock(m: re.Match[str], env: Env) -> Fields:
     return make_clock(int(m["h"]), 0, m["mer"], m["h"])
 
 
-@rule(rf"^{_PREP}(?P<h>\d{{1,2}})h(?P<m>\d{{2}})?$")
+@rule(rf"^{_PREP}(?P<h>\d{{1,2}})h(?P<m>\d{{2}})?$", needs=DIGIT)
 def _european(m: re.Match[str], env: Env) -> Fields:
     fields = make_clock(int(m["h"]), int(m["m"] or 0), None, m["h"])
     clock = fields.get("clock")
     return {"clock": Clock(clock.hour, clock.minute, fixed=True)} if clock else fields  # type: ignore[attr-defined]
 
 
-@rule(rf"^{_PREP}(?:12 )?(?P<w>noon|midday|midnight)$")
+@rule(rf"^{_PREP}(?:12 )?(?P<w>noon|midday|midnight)$", needs=("noon", "midday", "midnight"))
 def _word_time(m: re.Match[str], env: Env) -> Fields:
     return {"clock": _WORD_TIMES[m["w"]]}
 
@@ -94,6 +103,9 @@ def _past_to(m: re.Match[str], env: Env) -> Fields | None:
         return None
     if q.isdigit() and not m["min"] and (minutes % 5 or minutes >= 30):
         return None
+    if q.isdigit() and m[0][0].isdigit() and _after_a_day(m):
+        return None  # "Mon-Fri 10 to 2" is a range of hours, not 1:50
+
     base = _WORD_TIMES.get(m["h"]) or Clock(int(m["h"]), 0, m["mer"])
     if base.hour > 23 or minutes > 59:
         return None
@@ -106,14 +118,15 @@ def _past_to(m: re.Match[str], env: Env) -> Fields | None:
     return make_clock(hour, minute, base.meridiem, str(hour))
 
 
-@rule(rf"^{_PREP}half (?P<h>\d{{1,2}})$(?! (?:past|hours?|an)(?!\S))")
+@rule(rf"^{_PREP}half (?P<h>\d{{1,2}})$(?! (?:past|hours?|an)(?!\S))", needs=("half",))
 def _half_hour(m: re.Match[str], env: Env) -> Fields:
     return make_clock(int(m["h"]), 30, None, m["h"])
 
 
 @rule(
     r"^(?P<h>\d{1,2})(?:[:. ](?P<m>\d{2}))?(?= (?:in the (?:morning|afternoon|evening)"
-    r"|at night|tonight|this (?:morning|afternoon|evening)|tomorrow)(?!\S))"
+    r"|at night|tonight|this (?:morning|afternoon|evening)|tomorrow)(?!\S))",
+    needs=DIGIT,
 )
 def _before_daypart(m: re.Match[str], env: Env) -> Fields:
     return make_clock(int(m["h"]), int(m["m"] or 0), None, m["h"])
@@ -121,7 +134,8 @@ def _before_daypart(m: re.Match[str], env: Env) -> Fields:
 
 @rule(
     r"(?:(?<=day )|(?<=tomorrow ))(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?$(?! (?:am|pm|oclock|h)(?!\S))"
-    + _NOT_UNIT
+    + _NOT_UNIT,
+    needs=DIGIT,
 )
 def _after_day(m: re.Match[str], env: Env) -> Fields | None:
     """ "friday 10": a bare hour straight after a day name."""
@@ -130,15 +144,19 @@ def _after_day(m: re.Match[str], env: Env) -> Fields | None:
     return make_clock(int(m["h"]), int(m["m"] or 0), None, m["h"])
 
 
-@rule(rf"^(?P<kw>between|from) {_atom(1)} ?(?:and|to|till|until|through|-) ?{_atom(2)}$")
+@rule(
+    rf"^(?P<kw>between|from) {_atom(1)} ?(?:and|to|till|until|through|-) ?{_atom(2)}$",
+    needs=("between", "from"),
+)
 def _range_keyword(m: re.Match[str], env: Env) -> Fields | None:
     return _range(m)
 
 
 @rule(rf"^{_atom(1)} ?(?P<sep>-|to|till|until) ?{_atom(2)}${_NOT_UNIT}")
 def _range_bare(m: re.Match[str], env: Env) -> Fields | None:
+    """ "2-5pm", "9:30 to 11"; plain "8 to 4" only straight after a day ("Mon-Fri 8 to 4")."""
     plain = not any(m[f"{g}{i}"] for g in "wmr" for i in (1, 2))
-    if plain and m["sep"] != "-":
+    if plain and m["sep"] != "-" and not _after_a_day(m):
         return None
     return _range(m)
 
@@ -171,6 +189,31 @@ _OPEN = {
 _OPEN_RE = "|".join(sorted(_OPEN, key=len, reverse=True))
 
 
+# A negation just before an open range ("I can't come before 4", "I'm busy until 3") or a
+# rejection just after it ("before 10 doesn't work") turns it round: after 4, after 3, after 10.
+_NEGATION_BEFORE = re.compile(
+    r"(?:\b(?:can't|cannot|can not|cant|couldn't|couldnt|won't|wont|don't|dont|doesn't|unable to"
+    r"|nothing|never|busy|tied up|stuck)|(?<!if )\bnot)(?! (?:mind|care|sure|wait)\b)"
+    r"(?: [^\s,]+){0,3} $"
+)
+_REJECTED_AFTER = re.compile(  # used with .match(text, pos): anchored where the range ends
+    r"(?: ,)? (?:is |are |would be |will be )?(?:(?:doesn't|does not|won't|will not|isn't|is not"
+    r"|not|wouldn't|can't)(?: really)? (?:work|suit|good|possible|ok|okay|great|ideal|do)"
+    r"|no good|bad for me|impossible|out of the question)\b"
+)
+
+
+def _open(m: re.Match[str], direction: str, at: Clock) -> Fields:
+    before = m.string[max(0, m.start() - 60) : m.start()]
+    flipped = (
+        bool(_NEGATION_BEFORE.search(before)) and not before.endswith(("until ", "till "))
+    ) or bool(_REJECTED_AFTER.match(m.string, m.end()))
+    if flipped:
+        direction = "to" if direction == "from" else "from"
+    span = ClockSpan(at, None) if direction == "from" else ClockSpan(None, at)
+    return {"span": span, "flipped": flipped}
+
+
 @rule(rf"^(?P<kw>{_OPEN_RE}) (?:at )?{_atom(1)}(?: (?:onwards|onward))?${_NOT_UNIT}")
 def _open_range(m: re.Match[str], env: Env) -> Fields | None:
     if m["kw"] == "by":
@@ -178,22 +221,40 @@ def _open_range(m: re.Match[str], env: Env) -> Fields | None:
     fields = _atom_clock(m, 1)
     if "error" in fields:
         return fields
-    clock = fields["clock"]
-    span = ClockSpan(clock, None) if _OPEN[m["kw"]] == "from" else ClockSpan(None, clock)  # type: ignore[arg-type]
-    return {"span": span}
+    return _open(m, _OPEN[m["kw"]], fields["clock"])  # type: ignore[arg-type]
 
 
-@rule(r"^(?P<kw>after|before) (?P<what>lunch|work|school)$")
+@rule(
+    rf"^(?:the )?(?P<kw>earliest|latest) (?:i|we) (?:can|could) (?:\S+ ){{0,2}}(?:is|would be) "
+    rf"(?:at |around |about )?{_atom(1)}${_NOT_UNIT}",
+    needs=("earliest", "latest"),
+)
+def _earliest_latest(m: re.Match[str], env: Env) -> Fields:
+    """ "the earliest I can come is 4" = from 4; "the latest I could do is 2" = until 2."""
+    fields = _atom_clock(m, 1)
+    if "error" in fields:
+        return fields
+    return _open(m, "from" if m["kw"] == "earliest" else "to", fields["clock"])  # type: ignore[arg-type]
+
+
+@rule(r"^(?P<kw>after|before) (?P<what>lunch|work|school)$", needs=("lunch", "work", "school"))
 def _around_routine(m: re.Match[str], env: Env) -> Fields:
     hour = {"lunch": 13 if m["kw"] == "after" else 12, "work": 17, "school": 15}[m["what"]]
-    at = Clock(hour, 0, fixed=True)
-    return {"span": ClockSpan(at, None) if m["kw"] == "after" else ClockSpan(None, at)}
+    return _open(m, "from" if m["kw"] == "after" else "to", Clock(hour, 0, fixed=True))
+
+
+@rule(r"^the (?P<h>\d{1,2})(?=(?: oclock)? (?:one|ones|slot|appointment)(?!\S))", needs=DIGIT)
+def _the_hour_one(m: re.Match[str], env: Env) -> Fields | None:
+    """ "the 3 one": picking an offered slot by its hour, not the 3rd of the month."""
+    hour = int(m["h"])
+    return make_clock(hour, 0, None, m["h"]) if hour <= 23 else None
 
 
 @rule(
     r"^(?:(?P<pre>in the|this|during the|early in the|late in the|early|late|at|in|over|the) )?"
-    r"(?P<part>morning|afternoon|evening|night|lunchtime|lunch time|lunch)$"
-    r"|^(?P<pre2>1st thing|first thing)(?: in the morning)?$"
+    r"(?P<part>morning|afternoon|evening|night|lunchtime|lunch time|lunch)s?$"
+    r"|^(?P<pre2>1st thing|first thing)(?: in the morning)?$",
+    needs=("morning", "noon", "evening", "night", "lunch", "thing"),
 )
 def _daypart(m: re.Match[str], env: Env) -> Fields | None:
     if m.string.endswith("good ", 0, m.start()):
@@ -211,7 +272,8 @@ def _daypart(m: re.Match[str], env: Env) -> Fields | None:
 
 @rule(
     r"^(?:in|within) (?P<n>\d+|an|a|half an|a half|a couple of|couple of) (?P<unit>hours?|minutes?)"
-    r"(?P<half> and a half)?$"
+    r"(?P<half> and a half)?$",
+    needs=("hour", "minute"),
 )
 def _in_hours(m: re.Match[str], env: Env) -> Fields:
     n = {"an": 1.0, "a": 1.0, "half an": 0.5, "a half": 0.5}.get(m["n"])
@@ -237,7 +299,9 @@ RULES: tuple[Rule, ...] = (
     _range_keyword,
     _range_bare,
     _open_range,
+    _earliest_latest,
     _around_routine,
+    _the_hour_one,
     _daypart,
     _in_hours,
 )

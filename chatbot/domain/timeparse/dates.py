@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 from .lexicon import MONTH_INDEX, MONTH_RE, MONTHS, WEEKDAY_INDEX, WEEKDAY_RE
-from .pieces import Day, Env, Fields, Rule, add_months, days_in_month, monday_of, rule
+from .pieces import DIGIT, Day, Env, Fields, Rule, add_months, days_in_month, monday_of, rule
 
 _ORD = r"(?:st|nd|rd|th)"
 _COUNT = {"a": 1, "an": 1, "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3, "few": 3}
@@ -52,7 +52,10 @@ def calendar_date(env: Env, month: int, day: int, year: int | None) -> Fields:
     return _missing(month, day)
 
 
-@rule(r"^(?:the )?(?P<w>day after tomorrow|overmorrow|tomorrow|today|yesterday|tonight)$")
+@rule(
+    r"^(?:the )?(?P<w>day after tomorrow|overmorrow|tomorrow|today|yesterday|tonight)$",
+    needs=("tomorrow", "today", "yesterday", "tonight", "overmorrow"),
+)
 def _relative_word(m: re.Match[str], env: Env) -> Fields:
     word = m["w"]
     if word == "tonight":
@@ -61,50 +64,131 @@ def _relative_word(m: re.Match[str], env: Env) -> Fields:
     return _one(env.today + timedelta(days=shift))
 
 
-@rule(r"^(?:later (?:on )?today|later today|later on|later this day)$")
+@rule(r"^(?:later (?:on )?today|later today|later on|later this day)$", needs=("later",))
 def _later_today(m: re.Match[str], env: Env) -> Fields:
     return {"day": Day(env.today, env.today, since=env.now)}
 
 
 @rule(
-    r"^(?:(?P<mod>this coming|this|next|coming|upcoming|the following|following) )?"
-    rf"(?P<wd>{WEEKDAY_RE})s?(?: (?P<post>after next|(?:of )?next week|(?:of )?this week"
-    r"|(?:of )?the week after next|week after next|week))?$"
+    r"^(?:(?P<mod>this coming|this|next|coming|upcoming|the following|following|every|each) )?"
+    rf"(?P<wd>{WEEKDAY_RE})(?P<pl>s)?(?: (?P<post>after next|(?:of )?next week|(?:of )?this week"
+    r"|(?:of )?last week|(?:of )?the week after next|week after next|week))?$",
+    needs=("day",),
 )
 def _weekday(m: re.Match[str], env: Env) -> Fields:
     weekday = WEEKDAY_INDEX[m["wd"]]
     post = (m["post"] or "").removeprefix("of ")
     strict = m["mod"] != "this"  # "this Friday" may be today; "Friday", "next Friday" not
-    if post in ("next week", "this week", "the week after next", "week after next"):
-        weeks = {"this week": 0, "next week": 1}.get(post, 2)
+    if post in ("next week", "this week", "last week", "the week after next", "week after next"):
+        weeks = {"this week": 0, "next week": 1, "last week": -1}.get(post, 2)
         found = monday_of(env.today) + timedelta(weeks=weeks, days=weekday)
         return _one(found)
     found = _weekday_on_or_after(env.today + timedelta(days=1 if strict else 0), weekday)
     if post in ("after next", "week"):  # "Monday after next", British "Monday week"
         found = _weekday_on_or_after(env.today + timedelta(days=1), weekday) + timedelta(7)
-    return _one(found, roll="week", weekday=not post)
+    every = bool(m["pl"]) or m["mod"] in ("every", "each")  # "mondays", "every Monday"
+    return _one(found, roll="week", weekday=not post, weekdays=(weekday + 1,) if every else None)
+
+
+_SETS = {"weekday": (1, 2, 3, 4, 5), "weekend": (6, 7)}
 
 
 @rule(
-    r"^(?P<pre>next week|this week|the week after next|week after next)"
-    rf"(?: on)? (?P<wd>{WEEKDAY_RE})$"
+    r"^(?:(?:on|during|every|each|all|any|most) )?(?:the )?(?P<w>weekday|week day|workday|work day"
+    r"|working day|business day|weekend)(?P<pl>s)?$",
+    needs=("week", "work", "business"),
+)
+def _weekday_set(m: re.Match[str], env: Env) -> Fields | None:
+    """ "weekdays", "every weekday", "on weekends": a recurring set; first..last its first day."""
+    word = "weekend" if m["w"] == "weekend" else "weekday"
+    if word == "weekend" and not m["pl"] and not m[0].startswith(("every", "each", "on ")):
+        return None  # "weekend", "the weekend": the coming one (see `_period`)
+    days = _SETS[word]
+    first = env.today + timedelta(days=1)
+    while first.isoweekday() not in days:
+        first += timedelta(days=1)
+    return {"day": Day(first, first, weekdays=days)}
+
+
+@rule(
+    rf"(?<!the )(?<!\S)(?:last|this past|past) (?P<wd>{WEEKDAY_RE})$"
+    rf"|^(?P<wd2>{WEEKDAY_RE}) just gone$",
+    needs=("day",),
+)
+def _last_weekday(m: re.Match[str], env: Env) -> Fields:
+    """ "last Friday": the most recent one before today (one to seven days ago)."""
+    weekday = WEEKDAY_INDEX[m["wd"] or m["wd2"]]
+    back = (env.today.weekday() - weekday - 1) % 7 + 1
+    return _one(env.today - timedelta(days=back))
+
+
+@rule(
+    r"^(?P<w>last week|last weekend|last month|the day before yesterday|last night)$"
+    r"|^(?P<n>\d+|a couple of|a couple|couple of|a few|few|an|a) (?P<unit>days?|weeks?|months?)"
+    r" ago$",
+    needs=("last", "ago", "before yesterday"),
+)
+def _past(m: re.Match[str], env: Env) -> Fields:
+    """Past references, resolved as dates in the past (the bot refuses them in words)."""
+    today, word = env.today, m["w"]
+    if word is None:
+        n, unit = _count(m["n"]), m["unit"]
+        if unit.startswith("month"):
+            return _one(add_months(today, -n))
+        return _one(today - (timedelta(weeks=n) if unit.startswith("week") else timedelta(n)))
+    monday = monday_of(today)
+    if word == "last week":
+        return {"day": Day(monday - timedelta(weeks=1), monday - timedelta(days=1))}
+    if word == "last weekend":
+        return {"day": Day(monday - timedelta(days=2), monday - timedelta(days=1))}
+    if word == "last month":
+        first = add_months(today.replace(day=1), -1)
+        return {"day": Day(first, today.replace(day=1) - timedelta(days=1))}
+    if word == "last night":
+        return {"day": Day(today - timedelta(1), today - timedelta(1)), "part": ("night", None)}
+    return _one(today - timedelta(days=2))
+
+
+@rule(
+    r"^(?P<pre>next week|this week|last week|the week after next|week after next)"
+    rf"(?: on)? (?P<wd>{WEEKDAY_RE})$",
+    needs=("week",),
 )
 def _week_then_weekday(m: re.Match[str], env: Env) -> Fields:
-    weeks = {"this week": 0, "next week": 1}.get(m["pre"], 2)
+    weeks = {"this week": 0, "next week": 1, "last week": -1}.get(m["pre"], 2)
     return _one(monday_of(env.today) + timedelta(weeks=weeks, days=WEEKDAY_INDEX[m["wd"]]))
 
 
 @rule(
     rf"^(?:the )?(?P<d>\d{{1,2}}){_ORD}(?: (?:of )?(?P<which>this month|next month|the month"
-    r"|the next month|this coming month))?$"
+    r"|the next month|this coming month))?$",
+    needs=DIGIT,
 )
 def _ordinal(m: re.Match[str], env: Env) -> Fields:
     return _ordinal_day(env, int(m["d"]), m["which"])
 
 
-@rule(r"^(?:on )?the (?P<d>\d{1,2})(?: (?:of )?(?P<which>this month|next month))?$")
+@rule(
+    r"^(?:on )?the (?P<d>\d{1,2})(?: (?:of )?(?P<which>this month|next month))?$"
+    r"(?! (?:am|pm|oclock|ish|one|ones|slot|slots|appointment|h)(?!\S))",
+    needs=DIGIT,
+)
 def _the_number(m: re.Match[str], env: Env) -> Fields:
+    """ "on the 13": a day of the month; "the 2pm one", "the 3 one" are times (see `clock`)."""
     return _ordinal_day(env, int(m["d"]), m["which"])
+
+
+@rule(
+    r"(?<=day )(?P<d>\d{1,2})$(?! (?:am|pm|oclock|h|hours?|minutes?|to|-)(?!\S))",
+    needs=DIGIT,
+)
+def _day_after_weekday(m: re.Match[str], env: Env) -> Fields | None:
+    """ "Friday 24": 13-31 straight after a weekday is the day of the month (1-12 is an hour)."""
+    day = int(m["d"])
+    words = m.string[max(0, m.start() - 11) : m.start()].split()
+    if not (13 <= day <= 31 and words and words[-1] in WEEKDAY_INDEX):
+        return None
+    return _ordinal_day(env, day, None)
 
 
 def _ordinal_day(env: Env, day: int, which: str | None) -> Fields:
@@ -127,24 +211,30 @@ def _ordinal_day(env: Env, day: int, which: str | None) -> Fields:
 _YEAR = r"(?:(?: ,)? (?P<y>\d{4}))?"
 
 
-@rule(rf"^(?:the )?(?P<d>\d{{1,2}}){_ORD}? (?:of )?(?P<mon>{MONTH_RE}){_YEAR}$")
+@rule(rf"^(?:the )?(?P<d>\d{{1,2}}){_ORD}? (?:of )?(?P<mon>{MONTH_RE}){_YEAR}$", needs=DIGIT)
 def _day_month(m: re.Match[str], env: Env) -> Fields:
     year = int(m["y"]) if m["y"] else None
     return calendar_date(env, MONTH_INDEX[m["mon"]], int(m["d"]), year)
 
 
-@rule(rf"^(?P<mon>{MONTH_RE}) (?:the )?(?P<d>\d{{1,2}}){_ORD}?{_YEAR}$(?! (?:am|pm|oclock))")
+@rule(
+    rf"^(?P<mon>{MONTH_RE}) (?:the )?(?P<d>\d{{1,2}}){_ORD}?{_YEAR}$(?! (?:am|pm|oclock))",
+    needs=DIGIT,
+)
 def _month_day(m: re.Match[str], env: Env) -> Fields:
     year = int(m["y"]) if m["y"] else None
     return calendar_date(env, MONTH_INDEX[m["mon"]], int(m["d"]), year)
 
 
-@rule(r"^(?P<y>\d{4})([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})$")
+@rule(r"^(?P<y>\d{4})([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})$", needs=DIGIT)
 def _iso(m: re.Match[str], env: Env) -> Fields:
     return calendar_date(env, int(m["m"]), int(m["d"]), int(m["y"]))
 
 
-@rule(r"^(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?:(?P=sep)(?P<y>\d{4}|\d{2}))?$(?! (?:am|pm))")
+@rule(
+    r"^(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?:(?P=sep)(?P<y>\d{4}|\d{2}))?$(?! (?:am|pm))",
+    needs=DIGIT,
+)
 def _numeric(m: re.Match[str], env: Env) -> Fields | None:
     a, b, sep = int(m["a"]), int(m["b"]), m["sep"]
     year = int(m["y"]) if m["y"] else None
@@ -167,14 +257,15 @@ def _in_offset(m: re.Match[str], env: Env) -> Fields:
     return _one(_offset(env.today, _count(m["n"]), m["unit"]))
 
 
-@rule(rf"^{_N} {_UNIT} (?:from (?:now|today)|today)$")
+@rule(rf"^{_N} {_UNIT} (?:from (?:now|today)|today)$", needs=("now", "today"))
 def _offset_from_now(m: re.Match[str], env: Env) -> Fields:
     return _one(_offset(env.today, _count(m["n"]), m["unit"]))
 
 
 @rule(
     rf"^{_N} {_UNIT} (?:(?:from|after|on) )?(?:(?P<tmrw>tomorrow)|(?P<mod>this |next |coming )?"
-    rf"(?P<wd>{WEEKDAY_RE}))$"
+    rf"(?P<wd>{WEEKDAY_RE}))$",
+    needs=("day", "tomorrow"),
 )
 def _offset_from_anchor(m: re.Match[str], env: Env) -> Fields:
     if m["tmrw"]:
@@ -197,7 +288,8 @@ def _offset(start: date, n: int, unit: str) -> date:
 @rule(
     r"^(?P<w>(?:the )?week after next|next week|this week|(?:this |the |next )?weekend"
     r"|early next week|later this week|(?:the )?end of (?:the|this) week|next month|this month"
-    r"|(?:the )?end of (?:the|this) month)$"
+    r"|(?:the )?end of (?:the|this) month)$",
+    needs=("week", "month"),
 )
 def _period(m: re.Match[str], env: Env) -> Fields:
     today, word = env.today, m["w"].removeprefix("the ")
@@ -242,7 +334,8 @@ _RANGE_SEP = r" ?(?:-|to|till|until|through|and) ?(?:the )?"
 
 @rule(
     rf"^(?:from |between )?(?:the )?(?P<d1>\d{{1,2}}){_ORD}?{_RANGE_SEP}(?P<d2>\d{{1,2}}){_ORD}?"
-    rf"(?: of)? (?P<mon>{MONTH_RE}){_YEAR}$"
+    rf"(?: of)? (?P<mon>{MONTH_RE}){_YEAR}$",
+    needs=DIGIT,
 )
 def _days_then_month(m: re.Match[str], env: Env) -> Fields:
     return _day_range(env, MONTH_INDEX[m["mon"]], int(m["d1"]), int(m["d2"]), m["y"])
@@ -250,7 +343,8 @@ def _days_then_month(m: re.Match[str], env: Env) -> Fields:
 
 @rule(
     rf"^(?:from |between )?(?P<mon>{MONTH_RE}) (?:the )?(?P<d1>\d{{1,2}}){_ORD}?{_RANGE_SEP}"
-    rf"(?P<d2>\d{{1,2}}){_ORD}?{_YEAR}$(?! (?:am|pm))"
+    rf"(?P<d2>\d{{1,2}}){_ORD}?{_YEAR}$(?! (?:am|pm))",
+    needs=DIGIT,
 )
 def _month_then_days(m: re.Match[str], env: Env) -> Fields:
     return _day_range(env, MONTH_INDEX[m["mon"]], int(m["d1"]), int(m["d2"]), m["y"])
@@ -273,9 +367,13 @@ RULES: tuple[Rule, ...] = (
     _relative_word,
     _later_today,
     _weekday,
+    _weekday_set,
+    _last_weekday,
+    _past,
     _week_then_weekday,
     _ordinal,
     _the_number,
+    _day_after_weekday,
     _day_month,
     _month_day,
     _iso,

@@ -37,8 +37,6 @@ SPELLING = {
     "thurs": "thursday",
     "thrusday": "thursday",
     "fri": "friday",
-    "sat": "saturday",
-    "sun": "sunday",
     "jan": "january",
     "feb": "february",
     "febuary": "february",
@@ -92,7 +90,20 @@ SPELLING = {
     "untill": "until",
     "thru": "through",
     "mid-day": "midday",
+    "a.s.a.p": "asap",
+    "a.s.a.p.": "asap",
+    "wkdays": "weekdays",
+    "wkends": "weekends",
 }
+
+# Abbreviations that are also English words: a weekday unless the words around them make them
+# a noun or a verb ("the sun is out", "I sat in the car").
+CONTEXT_WEEKDAYS = {"sun": "sunday", "sat": "saturday"}
+NOT_WEEKDAY_BEFORE = frozenset(
+    {"the", "a", "i", "we", "you", "he", "she", "they", "it", "who", "was", "been", "just", "had"}
+    | {"have", "some", "of", "much", "no", "enjoy", "in"}
+)
+NOT_WEEKDAY_AFTER = frozenset({"is", "was", "comes", "shines", "cream", "burn", "screen", "down"})
 
 # Targets of the one-typo repair for longer words ("wednsday", "thursay", "tommorow").
 FUZZY_TARGETS = (
@@ -115,7 +126,17 @@ FUZZY_TARGETS = (
     "midnight",
 )
 # Real words one edit away from a target that must stay themselves.
-NOT_TYPOS = frozenset({"mondays", "sundae", "toddy", "evenings", "mourning", "mornings"})
+NOT_TYPOS = frozenset(
+    {
+        "sundae",
+        "toddy",
+        "evenings",
+        "mourning",
+        "mornings",
+        "weekends",
+        *(f"{day}s" for day in WEEKDAYS),
+    }
+)
 
 UNITS = {
     "zero": 0,

@@ -15,8 +15,10 @@ Rules (all in the clinic's zone, see `windows` for DST):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
+from .lexicon import WEEKDAYS, ordinal_suffix
 from .model import Mention
 from .options import ClinicContext
 from .pieces import Clock, ClockSpan, Day, Env, Piece
@@ -25,11 +27,36 @@ from .windows import day_start, later, local
 Window = tuple[time, time | None]  # end None = the next midnight
 
 
-def mention(text: str, pieces: list[Piece], env: Env) -> Mention:
+def mention(
+    text: str, pieces: list[Piece], env: Env, effective_from: date | None = None
+) -> Mention:
+    """One mention's meaning; `effective_from` moves a recurring set to its first occurrence
+    on or after that day ("Mon-Thu 9-5 from the 1st")."""
     words = text[pieces[0].start : pieces[-1].end]
-    error = next((p.error for p in pieces if p.error), None)
+    error = next((p.error for p in pieces if p.error), None) or _mismatch(pieces)
     if error:
         return Mention(words, None, None, None, None, error)
+    earliest = any(p.earliest for p in pieces)
+    if earliest and all(p.earliest for p in pieces):
+        start, zone = env.now, env.now.tzinfo
+        assert zone is not None
+        end = local(env.today + timedelta(days=EARLIEST_DAYS), start.time(), zone)
+        return Mention(words, None, None, start, end, earliest=True)
+    found = _meaning(words, pieces, env, effective_from)
+    day = _day(pieces)
+    if day and day.weekdays and found.start:
+        daily = _daily(pieces, env.options)
+        found = replace(
+            found,
+            weekdays=day.weekdays,
+            daily_start=daily[0] if daily else None,
+            daily_end=daily[1] if daily else None,
+            effective_from=effective_from,
+        )
+    return replace(found, earliest=True) if earliest else found
+
+
+def _meaning(words: str, pieces: list[Piece], env: Env, effective_from: date | None) -> Mention:
     day = _day(pieces)
     clock = next((p.clock for p in pieces if p.clock), None)
     span = next((p.span for p in pieces if p.span), None)
@@ -37,6 +64,8 @@ def mention(text: str, pieces: list[Piece], env: Env) -> Mention:
     instant = next((p.instant for p in pieces if p.instant), None)
     opts = env.options
     hint = None if part is None else "am" if part[0] == "morning" else "pm"
+    if day and day.weekdays:
+        day = _occurrence(day, effective_from, timed=bool(clock or span or part))
     if instant:
         return _exact(words, instant, instant.date(), instant.time(), opts)
     if clock:
@@ -64,11 +93,65 @@ def mention(text: str, pieces: list[Piece], env: Env) -> Mention:
     return Mention(words, start.date(), None, start, day_start(day.last + timedelta(1), zone))
 
 
+def _daily(pieces: list[Piece], opts: ClinicContext) -> tuple[time, time] | None:
+    """The wall-clock hours of a recurring mention ("Mon-Thu 9-5" -> 09:00, 17:00); an end of
+    00:00 means midnight. None when it names whole days."""
+    clock = next((p.clock for p in pieces if p.clock), None)
+    span = next((p.span for p in pieces if p.span), None)
+    part = next((p.part for p in pieces if p.part), None)
+    hint = None if part is None else "am" if part[0] == "morning" else "pm"
+    if clock:
+        at = clock_time(clock, hint, opts)
+        minutes = at.hour * 60 + at.minute + opts.exact_minutes
+        return at, time((minutes // 60) % 24, minutes % 60)
+    window = span_window(span, hint, opts) if span else part_window(part, opts) if part else None
+    if window is None or isinstance(window, str):
+        return None
+    return window[0], window[1] or time(0)
+
+
+EARLIEST_DAYS = 14  # "asap" alone: the bot offers the first free slots in the next two weeks
+
+
+def _occurrence(day: Day, since: date | None, *, timed: bool) -> Day:
+    """The first occurrence of a recurring set: with hours, its first day on or after `since`
+    (else `day.first`); a whole-day range ("Mon-Thu") rolls by weeks to start on or after it."""
+    assert day.weekdays is not None
+    if since is None:
+        first = day.first
+    elif not timed and day.first != day.last:
+        weeks = max(0, -((day.first - since).days // 7))
+        return replace(
+            day, first=day.first + timedelta(weeks=weeks), last=day.last + timedelta(weeks=weeks)
+        )
+    else:
+        first = since
+    while first.isoweekday() not in day.weekdays:
+        first += timedelta(days=1)
+    return replace(day, first=first, last=first) if timed or day.first == day.last else day
+
+
 def _day(pieces: list[Piece]) -> Day | None:
     days = [p.day for p in pieces if p.day]
     explicit = [d for d in days if not d.weekday]
     chosen = explicit or days
     return chosen[0] if chosen else None
+
+
+def _mismatch(pieces: list[Piece]) -> str | None:
+    """ "Friday the 23rd" when the 23rd is a Thursday: say so rather than guess."""
+    days = [p.day for p in pieces if p.day]
+    named = [d for d in days if d.weekday]
+    explicit = [d for d in days if not d.weekday and d.weekdays is None]
+    if not (named and explicit) or explicit[0].first != explicit[0].last:
+        return None
+    said, actual = named[0].first.weekday(), explicit[0].first
+    if said == actual.weekday():
+        return None
+    return (
+        f"{actual:%B} {ordinal_suffix(actual.day)} is a {WEEKDAYS[actual.weekday()].capitalize()},"
+        f" not a {WEEKDAYS[said].capitalize()}"
+    )
 
 
 def _exact(words: str, start: datetime, on: date, at: time, opts: ClinicContext) -> Mention:
@@ -122,7 +205,9 @@ def span_window(span: ClockSpan, hint: str | None, opts: ClinicContext) -> Windo
     if last.meridiem and not first.meridiem and not first.fixed:
         end = clock_time(last, None, opts)
         same = clock_time(first, last.meridiem, opts)
-        start = same if same < end else clock_time(first, "am", opts)
+        morning = clock_time(first, "am", opts)
+        # "10-2pm" is 10:00-14:00; "between 4 and 2pm" is backwards (04:00 is not clinic time)
+        start = same if same < end or not opts.is_open_at(morning.hour, morning.minute) else morning
     else:
         start = clock_time(first, hint, opts)
         later_ = [t for t in _readings(last) if t > start] if not hint else []

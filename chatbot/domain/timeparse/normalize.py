@@ -11,14 +11,18 @@ import re
 from functools import lru_cache
 
 from .lexicon import (
+    CONTEXT_WEEKDAYS,
     FUZZY_TARGETS,
     MONTH_INDEX,
     NOT_TYPOS,
+    NOT_WEEKDAY_AFTER,
+    NOT_WEEKDAY_BEFORE,
     ORDINAL_TENS,
     ORDINAL_UNITS,
     SPELLING,
     TENS,
     UNITS,
+    WEEKDAYS,
     ordinal_suffix,
 )
 
@@ -37,8 +41,27 @@ def normalize(text: str) -> str:
     text = _OCLOCK.sub(" oclock", text).replace("@", " at ").replace("&", " and ")
     text = " ".join(SPELLING.get(word, word) for word in text.split())
     text = _SENTENCE.sub(" , ", text)
-    tokens = [_spell(token) for token in _TOKEN.findall(text)]
+    tokens = _context_words([_spell(token) for token in _TOKEN.findall(text)])
     return " ".join(_numbers(tokens))
+
+
+_BEFORE_PRONOUN = frozenset(
+    {*WEEKDAYS, "morning", "afternoon", "evening", "earlier", "later", "early", "late", "other"}
+    | {"first", "last", "next", "same", "that", "this", "which", "new", "old", "second", "other"}
+)
+_CLOCK_WORDS = frozenset({"oclock", "am", "pm", "ish", "-", "to", "till", "and", "or"})
+_TIME_LIKE = re.compile(r"\d{1,2}(?:[:.]\d{2})?|am|pm|oclock|noon|midday")
+
+
+def _context_words(tokens: list[str]) -> list[str]:
+    """ "sun"/"sat" as weekdays unless used as words ("the sun is out", "I sat down")."""
+    for i, token in enumerate(tokens):
+        before = tokens[i - 1] if i else ""
+        if token in CONTEXT_WEEKDAYS:
+            after = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if before not in NOT_WEEKDAY_BEFORE and after not in NOT_WEEKDAY_AFTER:
+                tokens[i] = CONTEXT_WEEKDAYS[token]
+    return tokens
 
 
 def _meridiem(match: re.Match[str]) -> str:
@@ -92,7 +115,9 @@ def _numbers(tokens: list[str]) -> list[str]:
             out.append(_ordinal_or_words(out, tokens, i + 1 + step, value, f"{token} {after}"))
             i += 1 + step
             continue
-        if token in UNITS:
+        if token == "one" and _pronoun(out[-1] if out else "", nxt):
+            out.append(token)  # "the 2pm one", "the friday one": a pronoun, not a number
+        elif token in UNITS:
             out.append(str(UNITS[token]))
         elif token in TENS:
             out.append(str(TENS[token]))
@@ -103,6 +128,13 @@ def _numbers(tokens: list[str]) -> list[str]:
             out.append(token)
         i += 1
     return out
+
+
+def _pronoun(before: str, after: str) -> bool:
+    """ "one" as a pronoun: "the 2pm one", "the friday one", "the one at 3" (not "the one pm")."""
+    if before == "the":
+        return after not in _CLOCK_WORDS and after not in UNITS and after not in TENS
+    return before in _BEFORE_PRONOUN or _TIME_LIKE.fullmatch(before) is not None
 
 
 def _ordinal_or_words(out: list[str], tokens: list[str], nxt: int, value: int, words: str) -> str:

@@ -31,6 +31,9 @@ class Day:
     since: datetime | None = None  # the window opens at this instant, not midnight
     roll: str | None = None  # "week" | "month" | "year": how to move it later if needed
     weekday: bool = False  # a bare weekday, which an explicit date next to it refines
+    # ISO weekdays (sorted) of a recurring set or a weekday range ("Mon-Thu", "tuesdays and
+    # thursdays", "weekdays"); `first`..`last` is then its first occurrence
+    weekdays: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class Piece:
     part: tuple[str, str | None] | None = None  # (daypart name, "early"/"late"/None)
     instant: datetime | None = None
     error: str | None = None
+    earliest: bool = False  # "asap", "first available": the patient wants the first free slot
+    flipped: bool = False  # an open range a negation turned round ("can't come before 4")
 
     def slots(self) -> frozenset[str]:
         """Which roles of a mention this piece fills (a mention takes each role once)."""
@@ -75,20 +80,26 @@ class Piece:
             names.add("part")
         if self.error:
             names.update(("day", "clock"))
+        if self.earliest:
+            names.add("earliest")
         return frozenset(names)
 
 
 Fields = dict[str, object]
 Handler = Callable[[re.Match[str], Env], Fields | None]
-Rule = tuple[re.Pattern[str], Handler]
+Rule = tuple[re.Pattern[str], Handler, tuple[str, ...]]
+DIGIT = ("<digit>",)  # `needs` of rules that only match text with a digit in it
 
 
-def rule(pattern: str) -> Callable[[Handler], Rule]:
-    """Pair a handler with its compiled pattern; `^`/`$` in patterns mean token edges."""
+def rule(pattern: str, needs: tuple[str, ...] = ()) -> Callable[[Handler], Rule]:
+    """Pair a handler with its compiled pattern; `^`/`$` in patterns mean token edges.
+
+    `needs` lists substrings one of which every match contains (or is `DIGIT`): a cheap test
+    that lets `assemble.scan` skip the rule for most texts."""
     compiled = re.compile(pattern.replace("^", r"(?<!\S)").replace("$", r"(?!\S)"))
 
     def register(handler: Handler) -> Rule:
-        return compiled, handler
+        return compiled, handler, needs
 
     return register
 

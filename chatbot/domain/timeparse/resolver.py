@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from dataclasses import replace
+from datetime import date, datetime
 
 from .assemble import group, scan
-from .choose import primary
+from .choose import negated, primary
 from .meaning import mention
-from .model import Resolution
+from .model import Mention, Resolution
 from .normalize import normalize
 from .options import DEFAULT_CONTEXT, ClinicContext
-from .pieces import Env
+from .pieces import Env, Piece
+
+# Words before a day that make it the first day recurring hours apply ("from next week").
+_EFFECTIVE = re.compile(
+    r"\b(?:from|starting|start|beginning|begining|as of|as from|effective|commencing"
+    r"|with effect from)(?: from| on| with)? (?:the )?$"
+)
 
 
 def resolve(text: str, now: datetime, *, options: ClinicContext | None = None) -> Resolution:
@@ -26,7 +34,52 @@ def resolve(text: str, now: datetime, *, options: ClinicContext | None = None) -
     groups = group(normalized, scan(normalized, env))
     if not groups:
         return Resolution()
-    mentions = tuple(mention(normalized, pieces, env) for pieces in groups)
     spans = [(pieces[0].start, pieces[-1].end) for pieces in groups]
-    chosen = primary(normalized, spans)
-    return Resolution.from_mention(mentions[chosen], mentions)
+    effective, used = _effective_from(normalized, groups, spans)
+    mentions = tuple(
+        _judged(normalized, spans, i, mention(normalized, pieces, env, effective.get(i)), pieces)
+        for i, pieces in enumerate(groups)
+    )
+    earliest = any(m.earliest and not m.negated for m in mentions)
+    vague = {i for i, m in enumerate(mentions) if m.earliest and m.date is None}
+    skip = {i for i, m in enumerate(mentions) if m.negated} | used
+    chosen = primary(normalized, spans, skip | vague)
+    if chosen is None:
+        chosen = primary(normalized, spans, skip)
+    if chosen is None:  # every mention is ruled out ("not on Monday")
+        return Resolution(mentions=mentions, earliest=earliest)
+    return Resolution.from_mention(mentions[chosen], mentions, earliest=earliest)
+
+
+def _judged(
+    text: str, spans: list[tuple[int, int]], i: int, found: Mention, pieces: list[Piece]
+) -> Mention:
+    """Mark a mention the sentence rules out, unless a negation already turned it round."""
+    if any(p.flipped for p in pieces) or not negated(text, spans, i):
+        return found
+    return replace(found, negated=True)
+
+
+def _effective_from(
+    text: str, groups: list[list[Piece]], spans: list[tuple[int, int]]
+) -> tuple[dict[int, date], set[int]]:
+    """For each recurring mention, the first day of "from next week"/"starting Monday" said
+    with it; and the indices of those day-only mentions (they are not what is asked for)."""
+    recurring = [
+        i for i, pieces in enumerate(groups) if any(p.day and p.day.weekdays for p in pieces)
+    ]
+    if not recurring:
+        return {}, set()
+    found: dict[int, date] = {}
+    used: set[int] = set()
+    for j, pieces in enumerate(groups):
+        days = [p.day for p in pieces if p.day]
+        if j in recurring or not days or any(p.slots() - {"day"} for p in pieces):
+            continue
+        if not _EFFECTIVE.search(text, 0, spans[j][0]):
+            continue
+        target = min(recurring, key=lambda i: abs(i - j))
+        if target not in found:
+            found[target] = days[0].first
+            used.add(j)
+    return found, used
