@@ -2,12 +2,16 @@
 # Start everything on the embedded DB (or DATABASE_URL): Postgres, Rasa, actions, web app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PYTHONUNBUFFERED=1
+export PYTHONUNBUFFERED=1 RASA_TELEMETRY_ENABLED=false
+external_db=${DATABASE_URL:-}
 eval "$(.venv/bin/python -m chatbot.cli db-up --export)"
+stop_db() {  # stop the embedded server we started (never an external DATABASE_URL)
+    [ -n "$external_db" ] || DATABASE_URL="" .venv/bin/python -m chatbot.cli db-down || true
+}
 # Rasa's SQL tracker store (endpoints.yml) uses psycopg2 on the same server: plain libpq URL.
 RASA_TRACKER_DB_URL=$(printf '%s' "$DATABASE_URL" | sed -E 's#^postgres(ql)?(\+[a-z0-9]+)?://#postgresql://#')
 export RASA_TRACKER_DB_URL
-trap '.venv/bin/python -m chatbot.cli db-down || true' EXIT
+trap stop_db EXIT
 scripts/train.sh
 port=${APP_PORT:-8080}
 cat >&2 <<MSG
@@ -19,7 +23,7 @@ cat >&2 <<MSG
   Rasa (local)    http://127.0.0.1:5005   actions: http://127.0.0.1:5055
   Token for curl  make token ROLE=admin
 
-  (Rasa needs ~40 s to load its model; Ctrl-C stops everything.)
+  (Rasa needs ~40 s to load its model; Ctrl-C stops everything, Postgres included.)
 
 MSG
 .venv/bin/honcho -f Procfile start
