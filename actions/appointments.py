@@ -76,6 +76,11 @@ class ActionListAppointments(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         who = context.principal(tracker)
+        if who is not None and who.role == "dentist":
+            # "my appointments tomorrow" from a dentist means their schedule.
+            from actions.dentist import ActionDentistMySchedule
+
+            return ActionDentistMySchedule().run(dispatcher, tracker, domain)
         if who is None or who.role != "patient":
             dispatcher.utter_message(
                 text=context.SIGN_IN

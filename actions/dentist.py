@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import context, offers
+from actions.appointments import ActionListAppointments
 from chatbot.auth import Principal
 from chatbot.domain.models import WeeklyHours
 from chatbot.domain.timeparse import Mention, resolve
@@ -142,6 +143,10 @@ class ActionDentistMySchedule(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        caller = context.principal(tracker)
+        if caller is not None and caller.role == "patient":
+            # A patient asking for "my schedule" means their own appointments.
+            return ActionListAppointments().run(dispatcher, tracker, domain)
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
             return []

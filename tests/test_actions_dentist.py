@@ -9,6 +9,7 @@ from bot_support import bot_db, next_weekday, rows, run, said, tracker  # noqa: 
 from sqlalchemy import Engine
 
 from actions import context
+from actions.appointments import ActionListAppointments
 from actions.dentist import (
     ActionDentistBlockTime,
     ActionDentistMySchedule,
@@ -80,11 +81,27 @@ def test_patients_are_refused_and_nothing_changes(seeded_engine: Engine) -> None
     for action, text in (
         (ActionDentistSetHours(), "I work Mon–Thu 9–5 from next week"),
         (ActionDentistBlockTime(), "block Friday 2–5pm"),
-        (ActionDentistMySchedule(), "my schedule tomorrow"),
     ):
         messages, _ = run(action, tracker(text, auth="patient-1"))
         assert "only dentists" in said(messages)
         messages, _ = run(action, tracker(text, auth=None))
         assert "Please sign in" in said(messages)
+    messages, _ = run(ActionDentistMySchedule(), tracker("my schedule tomorrow", auth=None))
+    assert "Please sign in" in said(messages)
     assert _rules(seeded_engine) == before
     assert rows(seeded_engine, "SELECT id FROM availability_exception") == []
+
+
+def test_my_schedule_and_my_appointments_follow_the_callers_role(seeded_engine: Engine) -> None:
+    """The two intents overlap ("my appointments tomorrow"): each role gets its own view."""
+    start = next_weekday(3, 10)
+    booking.book(
+        seeded_engine, PATIENT1, patient_id=1, dentist_id=1, treatment="checkup", starts_at=start
+    )
+    text = f"my appointments on {start:%A %d %B}".replace(" 0", " ")
+    messages, _ = run(ActionDentistMySchedule(), tracker(text, "dentist_my_schedule"))
+    assert "Your upcoming appointments" in said(messages), said(messages)
+    messages, _ = run(
+        ActionListAppointments(), tracker(text, "list_appointments", auth="dentist-1")
+    )
+    assert "Your schedule" in said(messages) and "Alice Novak" in said(messages)
