@@ -644,5 +644,5 @@ async def test_security_case(c: Case, world: World) -> None:
     assert same, (before, after)
 
 
-def test_matrix_has_at_least_30_cases() -> None:
+async def test_matrix_has_at_least_30_cases() -> None:
     assert len(CASES) >= 30
