@@ -53,9 +53,11 @@ if [ "$(cat .venv-rasa/.stamp 2>/dev/null)" != "$want" ]; then
     echo "$want" > .venv-rasa/.stamp
 fi
 
-# 3. Debian packages: Chromium for browser tests, PostgreSQL/Redis for scale-out tests.
+# 3. Debian packages: Chromium for the browser tests. A real PostgreSQL server and Redis (the
+#    scale-out setup of docs/scaling.md) only on request: SETUP_SCALE_OUT=1.
 if [ "${SETUP_SYSTEM:-1}" = "1" ]; then
-    apt_install chromium fonts-dejavu-core postgresql redis-server
+    apt_install chromium fonts-dejavu-core
+    if [ "${SETUP_SCALE_OUT:-0}" = "1" ]; then apt_install postgresql redis-server; fi
 fi
 
 # 4. Local secret for JWTs (kept out of git in .env).
