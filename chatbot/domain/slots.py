@@ -324,6 +324,11 @@ def _search(
     return found
 
 
+def _require_aware_window(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> None:
+    for value, what in ((start, "window start"), (end, "window end"), (now, "now")):
+        require_aware(value, what)
+
+
 def free_slots(
     rules: Iterable[AvailabilityRule],
     exceptions: Iterable[AvailabilityException],
@@ -342,8 +347,7 @@ def free_slots(
 
     Dentists considered: `dentist_ids` if given, else every dentist in rules/exceptions.
     """
-    for value, what in ((window_start, "window start"), (window_end, "window end"), (now, "now")):
-        require_aware(value, what)
+    _require_aware_window(window_start, window_end, now)
     earliest = max(window_start, now + dt.timedelta(minutes=clinic.min_notice_min))
     latest = min(window_end, now + dt.timedelta(days=clinic.horizon_days))
     return _search(
@@ -366,8 +370,7 @@ def open_slots(
     """Like `free_slots` without the minimum-notice and horizon cut (`now` only decides which
     holds still block): `free_slots` = these slots with start in [now + notice, now + horizon).
     For caches that keep a day's slots across requests."""
-    for value, what in ((window_start, "window start"), (window_end, "window end"), (now, "now")):
-        require_aware(value, what)
+    _require_aware_window(window_start, window_end, now)
     return _search(
         rules, exceptions, busy, treatment, clinic, window_start, window_end, now, dentist_ids, None
     )
