@@ -177,9 +177,11 @@ class WebhookDispatcher:
             return await store.delivery_counts(conn)
 
 
-async def _redeliver_cli(url: str, delivery_id: int | None) -> int:
+async def redeliver(url: str, delivery_id: int | None, clock: Clock = system_clock) -> int:
+    """Queue one delivery (or every dead one when `delivery_id` is None) at `clock()`: the
+    dispatcher that sends it must share that clock, so tests pass their fake one."""
     async with await AsyncConnection.connect(libpq_url(url), autocommit=True) as conn:
-        return await store.redeliver(conn, system_clock(), delivery_id)
+        return await store.redeliver(conn, clock(), delivery_id)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("delivery_id", nargs="?", type=int, help="one delivery by id")
     args = parser.parse_args(argv)
     url = database_url(Settings.from_env(), shared=True)
-    count = asyncio.run(_redeliver_cli(url, None if args.all_dead else args.delivery_id))
+    count = asyncio.run(redeliver(url, None if args.all_dead else args.delivery_id))
     print(f"{count} deliver{'y' if count == 1 else 'ies'} queued; the web app sends them")
     return 0
 

@@ -11,8 +11,10 @@ import psycopg
 from chatbot import db
 
 TEMPLATE = "app_template"
-# A fixed "today" for the demo seed: weekday rules start here (a Monday).
-SEED_TODAY = dt.date(2026, 11, 23)
+# "Today" for the demo seed, derived from the real date (never a fixed calendar day): the
+# Monday of the current week, so weekday rules already hold for every test date from now on.
+_today = dt.date.today()
+SEED_TODAY = _today - dt.timedelta(days=_today.weekday())
 
 
 def with_db(url: str, name: str) -> str:

@@ -427,7 +427,7 @@ async def test_200_concurrent_overlapping_rest_bookings_one_wins(
 
 # --- webhook receiver down for an hour (fake clock) --------------------------------------------
 
-T0 = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)  # fake clock starts at the present
 
 
 class FlakyReceiver:

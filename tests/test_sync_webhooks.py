@@ -22,7 +22,9 @@ from sync import webhooks
 from sync.app import create_app
 from sync.webhooks import WebhookDispatcher
 
-T0 = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
+# The fake clock starts at the real present (the outbox rows carry the database's now()) and
+# walks days ahead; everything that reads the time in these tests is handed this clock.
+T0 = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 class FakeClock:
@@ -119,7 +121,7 @@ async def test_retry_schedule_dead_letter_and_redeliver(
     assert set(rec.verified) == {str(d["event_id"])}  # webhook-id = the event id
 
     rec.up = True
-    assert await webhooks._redeliver_cli(db_url, None) == 1  # the CLI's --all-dead
+    assert await webhooks.redeliver(db_url, None, clock) == 1  # what the CLI's --all-dead runs
     assert await dispatcher.run_once() == 1
     d = await _delivery(pool, endpoint["id"])
     assert d["status"] == "delivered" and d["attempts"] == 14
