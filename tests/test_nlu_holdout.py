@@ -33,13 +33,14 @@ TRAINING = REPO_ROOT / "data"
 NLU_REPORT = REPO_ROOT / "docs" / "nlu"
 
 # Regression floors, set a little under what the model of 2026-12-04 reached on the hold-out
-# (intent accuracy 0.000, macro F1 0.000, treatment F1 0.000, dentist F1 0.000 — see the
-# commit that added this file). Raise them as the model improves; never lower them silently.
+# (intent accuracy 0.905, macro F1 0.913, treatment F1 0.912, dentist F1 0.962; model
+# fingerprint 4fe4a088159378a2). CI retrains before pytest, hence the ~0.02 margin. Raise them
+# as the model improves; never lower them silently.
 FLOOR = {
-    "intent_accuracy": 0.0,
-    "macro_f1": 0.0,
-    "treatment_f1": 0.0,
-    "dentist_f1": 0.0,
+    "intent_accuracy": 0.88,
+    "macro_f1": 0.89,
+    "treatment_f1": 0.89,
+    "dentist_f1": 0.94,
 }
 
 # `[text](entity)` and `[text]{"entity": ...}` annotations → text
@@ -175,11 +176,18 @@ def rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
 
 def summarise(out: Path, intents: list[str]) -> dict[str, Any]:
     """The numbers of one `rasa test nlu --out out` run. Macro F1 is the mean over the hold-out's
-    intents (an `nlu_fallback` prediction counts against the true intent's recall only)."""
+    intents (a label only ever predicted, never true, does not dilute it)."""
     report = json.loads((out / "intent_report.json").read_text())
     per_intent = {i: round(report[i]["f1-score"], 3) if i in report else 0.0 for i in intents}
     errors = json.loads((out / "intent_errors.json").read_text())
     confusions = Counter(f"{e['intent']} → {e['intent_prediction']['name']}" for e in errors)
+    successes = json.loads((out / "intent_successes.json").read_text())
+    # `rasa test nlu` undoes FallbackClassifier predictions; the running bot does not.
+    pipeline = load_yaml(REPO_ROOT / "config.yml")["pipeline"]
+    fallback = [c for c in pipeline if c["name"] == "FallbackClassifier"]
+    threshold = float(fallback[0].get("threshold", 0.3)) if fallback else 0.0
+    confident = sum(s["intent_prediction"]["confidence"] >= threshold for s in successes)
+    low = sum(e["intent_prediction"]["confidence"] < threshold for e in successes + errors)
     entity_report = json.loads((out / "DIETClassifier_report.json").read_text())
     entity_f1 = {
         name: round(entity_report[name]["f1-score"], 3) if name in entity_report else 0.0
@@ -189,7 +197,10 @@ def summarise(out: Path, intents: list[str]) -> dict[str, Any]:
         "messages": sum(report[i]["support"] for i in intents if i in report),
         "intent_accuracy": round(report["accuracy"], 3),
         "macro_f1": round(sum(per_intent.values()) / len(per_intent), 3),
-        "rasa_macro_f1_incl_fallback": round(report["macro avg"]["f1-score"], 3),
+        "rasa_macro_f1": round(report["macro avg"]["f1-score"], 3),
+        "fallback_threshold": threshold,
+        "below_threshold": low,
+        "accuracy_above_threshold": round(confident / len(successes + errors), 3),
         "treatment_f1": entity_f1["treatment"],
         "dentist_f1": entity_f1["dentist"],
         "per_intent_f1": per_intent,
@@ -210,8 +221,11 @@ def write_report(summary: dict[str, Any]) -> None:
         "trained on) against models/dental.tar.gz; written by tests/test_nlu_holdout.py.\n\n"
         f"- Intent accuracy **{summary['intent_accuracy']:.3f}**\n"
         f"- Macro F1 over the hold-out intents **{summary['macro_f1']:.3f}** (Rasa's macro "
-        f"average, which also counts `nlu_fallback` as a class: "
-        f"{summary['rasa_macro_f1_incl_fallback']:.3f})\n"
+        f"average over every predicted label: {summary['rasa_macro_f1']:.3f})\n"
+        f"- `rasa test nlu` undoes FallbackClassifier predictions. In the running bot "
+        f"{summary['below_threshold']} messages score under the fallback threshold "
+        f"{summary['fallback_threshold']}; correct *and* above it: "
+        f"{summary['accuracy_above_threshold']:.3f}\n"
         f"- Entity F1: treatment **{summary['treatment_f1']:.3f}**, dentist "
         f"**{summary['dentist_f1']:.3f}** (DIET, token level)\n\n"
         "Cross-validation on the training data (cross_validation.md) is in-sample; this is the "
@@ -235,6 +249,7 @@ def test_holdout_evaluation(tmp_path: Path) -> None:
         "--out",
         str(tmp_path),
         "--no-plot",
+        "--successes",
         timeout=1200,
     )
     assert result.returncode == 0, result.stderr[-3000:]
