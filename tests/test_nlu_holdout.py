@@ -156,7 +156,6 @@ def test_holdout_is_not_training_data() -> None:
     assert duplicates(holdout_messages(), training_examples()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="test stories rewritten in a follow-up (issue 12, part 5)")
 def test_story_messages_are_not_training_data() -> None:
     assert story_messages()
     assert duplicates(story_messages(), training_examples()) == []
