@@ -196,3 +196,23 @@ def booking_principal() -> Any:
     from chatbot.auth import Principal
 
     return Principal(sub="admin", role="admin")
+
+
+def test_a_full_afternoon_offers_later_afternoons_not_mornings(seeded_engine: Engine) -> None:
+    from actions import offers
+    from chatbot.services import availability
+
+    noon = next_weekday(2, 12)
+    availability.block_time(
+        seeded_engine,
+        booking_principal(),
+        dentist_id=1,
+        starts_at=noon,
+        ends_at=noon.replace(hour=17),
+        reason="test",
+    )
+    found = offers.search("checkup", 1, noon, noon.replace(hour=17))
+    assert found
+    tz = noon.tzinfo
+    assert all(s.starts_at.astimezone(tz).date() > noon.date() for s in found)
+    assert all(12 <= s.starts_at.astimezone(tz).hour < 17 for s in found)

@@ -143,10 +143,7 @@ def test_form_rules_are_generated_from_the_answer_table() -> None:
 
 
 def _intents_json() -> str:
-    code = (
-        "import json, sys, yaml; "
-        "print(json.dumps(yaml.safe_load(open(sys.argv[1]))['intents']))"
-    )
+    code = "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))['intents']))"
     out = subprocess.run(
         [str(REPO_ROOT / ".venv-rasa" / "bin" / "python"), "-c", code, "domain.yml"],
         cwd=REPO_ROOT,
