@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -55,10 +55,11 @@ def named_appointment(tracker: Tracker) -> dict[str, Any]:
 def own_live(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Doc | None:
     """The caller's appointment with this id if it can still be changed; says why not."""
     who = context.principal(tracker)
-    if value is None or who is None or not str(value).isdigit():
+    ref = offers.as_id(value)
+    if ref is None or who is None:
         return None
     try:
-        doc = booking.get_appointment(context.engine(), who, int(value))
+        doc = booking.get_appointment(context.engine(), who, ref)
     except BookingError as err:
         dispatcher.utter_message(text=str(err))
         return None
@@ -91,7 +92,7 @@ class ActionListAppointments(Action):
         docs = upcoming(who)
         if not docs:
             dispatcher.utter_message(text="You have no upcoming appointments. Shall I book one?")
-            return []
+            return [SlotSet("suggested", "book")]
         lines = "\n".join(f"• {describe(d)}" for d in docs)
         dispatcher.utter_message(text=f"Your upcoming appointments:\n{lines}")
         return []
@@ -127,12 +128,13 @@ class ActionAskCancelConfirmed(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        who = context.principal(tracker)
-        ref = tracker.get_slot("appointment_id")
-        doc = booking.get_appointment(context.engine(), who, int(ref)) if who and ref else None
-        what = describe(doc) if doc else "this appointment"
+        who, ref = context.principal(tracker), offers.as_id(tracker.get_slot("appointment_id"))
+        try:
+            doc = booking.get_appointment(context.engine(), who, ref) if who and ref else None
+        except BookingError:  # not theirs, or gone: never echo why, just ask generically
+            doc = None
         dispatcher.utter_message(
-            text=f"Cancel your {what}?",
+            text=f"Cancel your {describe(doc)}?" if doc else "Cancel this appointment?",
             buttons=[
                 {"title": "Yes, cancel it", "payload": "/affirm"},
                 {"title": "No, keep it", "payload": "/deny"},

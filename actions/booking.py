@@ -4,6 +4,7 @@ confirmation question, and the closing message of every form."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -13,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import appointments, context, offers
 from actions.slot_picks import forget_offer
 from chatbot.errors import BookingError
-from chatbot.services import booking
+from chatbot.services import booking, catalog
 
 FORM_SLOTS = (
     "treatment",
@@ -39,7 +40,12 @@ DONE = {
         "Booking by chat is for patients. Dentists can manage hours and see their schedule here."
     ),
     "no_appointments": "You have no upcoming appointments to change. Would you like to book one?",
+    "dentist_command": (
+        "Sorry, only dentists can block time or set working hours. "
+        "I can book, move or cancel your appointments though."
+    ),
 }
+ASK_AGAIN = "Which of the times above suits you? You can also tell me another day or time."
 
 
 def _reset() -> list[EventType]:
@@ -69,7 +75,7 @@ class ActionBookingOutcome(Action):
                 what = "appointment"
         template = DONE.get(outcome or "", "OK, nothing was changed.")
         dispatcher.utter_message(text=template.format(what=what))
-        return _reset()
+        return [*_reset(), SlotSet("suggested", "book" if outcome == "no_appointments" else None)]
 
 
 class ActionReleaseHold(Action):
@@ -116,6 +122,11 @@ class ActionAskSlotChoice(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot("offered_slots"):
+            # Back from an aside ("what are your hours?"): the offer above still stands, so ask
+            # once more in a line instead of searching and listing the same times again.
+            dispatcher.utter_message(text=ASK_AGAIN)
+            return []
         window = offers.tracker_window(tracker, context.clinic().tz)
         events = _offer_from(
             dispatcher, tracker, window, treatment=tracker.get_slot("treatment") or "checkup"
@@ -123,6 +134,26 @@ class ActionAskSlotChoice(Action):
         if not events[0]["value"]:
             events.append(SlotSet("when", None))
         return events
+
+
+class ActionAskDentist(Action):
+    """Which dentist: buttons only for those who offer the treatment asked for."""
+
+    def name(self) -> str:
+        return "action_ask_dentist"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        treatment = offers.treatment_code(tracker.get_slot("treatment"))
+        found = catalog.find_dentists(context.engine(), treatment=treatment)
+        buttons = [
+            {"title": d.display_name, "payload": "/inform" + json.dumps({"dentist": str(d.id)})}
+            for d in found
+        ]
+        buttons.append({"title": "Anyone", "payload": '/inform{"dentist": "any"}'})
+        dispatcher.utter_message(text="Do you have a dentist in mind?", buttons=buttons)
+        return []
 
 
 class ActionAskConfirmed(Action):
@@ -160,7 +191,7 @@ class ActionCheckAvailability(Action):
         tz = context.clinic().tz
         events: list[EventType] = []
         name = tracker.get_slot("dentist")
-        if name not in (None, offers.ANY) and not str(name).isdigit():
+        if name not in (None, offers.ANY) and offers.as_id(name) is None:
             dentist = offers.find_dentist(name, dispatcher)
             if dentist is None:
                 return [SlotSet("dentist", None)]

@@ -7,6 +7,7 @@ Writes happen here, at the step that needs them: picking a slot holds it, "yes" 
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from typing import Any
 
@@ -30,6 +31,54 @@ from chatbot.services import booking, catalog
 
 Slots = dict[str, Any]
 CARRIED = ("hold_id", "offered_slots")
+# The intents each form reads as an answer. Any other intent (a question, goodbye, another
+# task) extracts nothing, so the form rejects and a rule in data/rules_forms.yml (generated
+# from this table by scripts/form_rules.py) answers it or ends the form.
+ANSWER_INTENTS: dict[str, frozenset[str]] = {
+    "booking_form": frozenset(
+        {
+            "inform",
+            "book_appointment",
+            "check_availability",
+            "request_alternatives",
+            "choose_slot",
+            "affirm",
+            "deny",
+            "find_dentist",
+        }
+    ),
+    "reschedule_form": frozenset(
+        {
+            "inform",
+            "reschedule_appointment",
+            "check_availability",
+            "request_alternatives",
+            "choose_slot",
+            "choose_appointment",
+            "affirm",
+            "deny",
+        }
+    ),
+    "cancel_form": frozenset(
+        {"inform", "cancel_appointment", "choose_appointment", "affirm", "deny"}
+    ),
+}
+DENTIST_COMMAND = re.compile(
+    r"\b(un)?block\b|\btime ?off\b|\bday off\b|\b(my|working|office) hours\b"
+    r"|\bi(?: a|\')?m (?:off|away|out)\b|\bi (?:work|start|finish)\b",
+    re.IGNORECASE,
+)
+
+
+def form_name(tracker: Tracker) -> str:
+    return str((tracker.active_loop or {}).get("name") or "")
+
+
+def reads_as_answer(tracker: Tracker) -> bool:
+    """Whether the latest message is an answer to the open form (see ANSWER_INTENTS)."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+    form = form_name(tracker)
+    return not form or intent in ANSWER_INTENTS.get(form, frozenset())
 
 
 class GuardedForm(FormValidationAction):
@@ -43,7 +92,12 @@ class GuardedForm(FormValidationAction):
         who = context.principal(tracker)
         if who is None:
             return "sign_in"
-        return None if who.role == "patient" else "not_patient"
+        if who.role != "patient":
+            return "not_patient"
+        starting = tracker.get_slot("requested_slot") is None
+        if starting and DENTIST_COMMAND.search(context.user_text(tracker)):
+            return "dentist_command"  # "block Friday 2-5pm" from a patient: never a booking
+        return None
 
     async def required_slots(
         self,
@@ -64,18 +118,27 @@ class GuardedForm(FormValidationAction):
     def extract_when(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        return when_change(dispatcher, tracker)
+        return when_change(dispatcher, tracker) if reads_as_answer(tracker) else {}
 
     def extract_slot_choice(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        return typed_choice(tracker)
+        return typed_choice(tracker) if reads_as_answer(tracker) else {}
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if not reads_as_answer(tracker):
+            return []
+        return await super().get_extraction_events(dispatcher, tracker, domain)
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Also pass on the hold/offer bookkeeping the extractions set (rasa-sdk drops
         extracted values of slots that are not required by the form)."""
+        if not reads_as_answer(tracker):
+            return []  # not an answer: the form rejects and a rule handles the message
         carried = {k: v for k, v in tracker.slots_to_validate().items() if k in CARRIED}
         events = await super().get_validation_events(dispatcher, tracker, domain)
         named = {e["name"] for e in events}
@@ -97,14 +160,23 @@ class ValidateBookingForm(GuardedForm):
     def name(self) -> str:
         return "validate_booking_form"
 
+    def extract_treatment(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        """A treatment named in words the entity extractor missed ("get my teeth cleaned")."""
+        if tracker.get_slot("treatment") or not reads_as_answer(tracker):
+            return {}
+        code = offers.treatment_from(tracker)
+        return {"treatment": code} if code else {}
+
     def validate_treatment(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        try:
-            return {"treatment": catalog.get_treatment(context.engine(), str(value)).code}
-        except BookingError as err:
-            dispatcher.utter_message(text=str(err))
-            return {"treatment": None}
+        code = offers.treatment_code(value) or offers.treatment_from(tracker)
+        if code is None:
+            options = ", ".join(t.name for t in catalog.list_treatments(context.engine()))
+            dispatcher.utter_message(text=f"Which treatment do you need? We offer: {options}.")
+        return {"treatment": code}
 
     def validate_dentist(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -195,10 +267,12 @@ class ValidateCancelForm(AppointmentForm):
             return {"cancel_confirmed": None}
         if not value:
             return {"cancel_confirmed": False, "outcome": "kept"}
-        who = context.principal(tracker)
-        ref = int(tracker.get_slot("appointment_id"))
+        who, ref = context.principal(tracker), tracker.get_slot("appointment_id")
+        ref = offers.as_id(ref)
+        if who is None or ref is None:
+            return {"cancel_confirmed": None, "appointment_id": None}
         try:
-            booking.cancel(context.engine(), who, ref, reason="cancelled in chat")  # type: ignore[arg-type]
+            booking.cancel(context.engine(), who, ref, reason="cancelled in chat")
         except BookingError as err:
             dispatcher.utter_message(text=str(err))
             return {"cancel_confirmed": False, "outcome": "failed"}

@@ -108,7 +108,7 @@ class ActionFindDentist(Action):
         what = f" for {offers.treatment_name(treatment)}" if treatment else ""
         names = "; ".join(f"{d.display_name} ({d.bio})" for d in found)
         dispatcher.utter_message(text=f"You can see{what}: {names} Shall I look for a free time?")
-        return []
+        return [SlotSet("suggested", "book")]
 
 
 class ActionEmergency(Action):

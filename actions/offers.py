@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,13 @@ from chatbot.services import availability, catalog
 OFFER_LIMIT = 5
 DEFAULT_DAYS = 7
 ANY = "any"
+_ID = re.compile(r"[0-9]{1,12}")
+
+
+def as_id(value: Any) -> int | None:
+    """A database id from a slot or button value: ASCII digits only ("²", "١٢" are not)."""
+    text = str(value or "").strip()
+    return int(text) if _ID.fullmatch(text) else None
 
 
 def when_text(start: dt.datetime, tz: dt.tzinfo) -> str:
@@ -46,8 +54,8 @@ def dentist_names() -> dict[int, str]:
 def find_dentist(name: Any, dispatcher: CollectingDispatcher) -> Dentist | None:
     """One active dentist for a name ("lee", "Dr Rossi") or id ("2"); says why when not."""
     text = str(name or "").strip()
-    if text.isdigit():
-        found = [d for d in catalog.list_dentists(context.engine()) if d.id == int(text)]
+    if as_id(text) is not None:
+        found = [d for d in catalog.list_dentists(context.engine()) if d.id == as_id(text)]
     else:
         found = catalog.find_dentists(context.engine(), name=text) if text else []
     if len(found) != 1:
@@ -59,7 +67,7 @@ def find_dentist(name: Any, dispatcher: CollectingDispatcher) -> Dentist | None:
 
 def dentist_id_of(value: Any) -> int | None:
     """The id in the `dentist` slot once validated ("2"), None for anyone."""
-    return int(value) if str(value or "").isdigit() else None
+    return as_id(value)
 
 
 def search(
@@ -86,9 +94,23 @@ def search(
             start=later,
             end=later + dt.timedelta(days=14),
             dentist_id=dentist_id,
-            limit=OFFER_LIMIT,
+            limit=None if _part_of_a_day(start, end) else OFFER_LIMIT,
         )
+        if _part_of_a_day(start, end):  # "Tuesday afternoon" is full: later afternoons first
+            same_hours = [s for s in found if _within_hours(s.starts_at, start, end)]
+            found = (same_hours or found)[:OFFER_LIMIT]
     return found
+
+
+def _part_of_a_day(start: dt.datetime, end: dt.datetime) -> bool:
+    """A window inside one day ("afternoon", "after 4"), not whole days."""
+    return end - start < dt.timedelta(days=1) and (start.time(), end.time()) != (dt.time(0),) * 2
+
+
+def _within_hours(at: dt.datetime, start: dt.datetime, end: dt.datetime) -> bool:
+    local = at.astimezone(start.tzinfo).time()
+    close = end.astimezone(start.tzinfo).time()
+    return start.time() <= local and (local < close or close == dt.time(0))
 
 
 def offer(
@@ -130,16 +152,24 @@ def window_after(offered: Any, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]
     return after.astimezone(tz), after.astimezone(tz) + dt.timedelta(days=DEFAULT_DAYS)
 
 
-def say_error(dispatcher: CollectingDispatcher, err: BookingError) -> None:
-    dispatcher.utter_message(text=str(err))
-
-
 def treatment_code(text: Any) -> str | None:
     """The catalog code for a treatment slot value ("root canal" → "root_canal")."""
     try:
         return catalog.get_treatment(context.engine(), str(text)).code if text else None
     except BookingError:
         return None
+
+
+def treatment_from(tracker: Tracker) -> str | None:
+    """The treatment the latest message names: any treatment entity that maps to the
+    catalogue ("teeth" does not, "cleaned" does), else the words of the whole message."""
+    entities = (tracker.latest_message or {}).get("entities") or []
+    values = [str(e.get("value")) for e in entities if e.get("entity") == "treatment"]
+    for value in [*values, context.user_text(tracker)]:
+        code = treatment_code(value)
+        if code:
+            return code
+    return None
 
 
 def treatment_name(code: Any) -> str:

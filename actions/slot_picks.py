@@ -69,8 +69,9 @@ def when_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
     if window is None:
         return {}
     value = context.encode_window(*window)
-    if value == tracker.get_slot("when"):
-        return {}
+    restated = _intent(tracker) in ("book_appointment", "check_availability")
+    if value == tracker.get_slot("when") and not restated:
+        return {}  # a restated request ("any time next Thursday?") searches afresh
     return {"when": value, **forget_offer(tracker)}
 
 

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
 from chatbot import repository
+from chatbot.domain import matching
+from chatbot.domain.matching import normalize
 from chatbot.domain.models import Clinic, Dentist, Treatment
 from chatbot.errors import InvalidInput, NotFound
 from chatbot.services.guards import ident
 
-_NOT_A_NAME = frozenset(
-    {"dr", "doctor", "doc", "dentist", "the", "mr", "mrs", "ms", "prof", "with"}
-)
-
-
-def normalize(value: str) -> str:
-    """Lower-case words only: "Root-Canal!" -> "root canal"."""
-    return " ".join(re.sub(r"[^0-9a-zß-ÿ]+", " ", value.lower().replace("_", " ")).split())
+__all__ = ["match_dentists", "match_treatment", "normalize"]
 
 
 def get_clinic(engine: Engine) -> Clinic:
@@ -68,54 +61,22 @@ def find_dentists(
     return dentists
 
 
-# --- pure matching (also used by availability/booking) ---------------------------------------
-
-
-def _keys(treatment: Treatment) -> Iterable[str]:
-    yield normalize(treatment.code)
-    yield normalize(treatment.name)
-    for synonym in treatment.synonyms:
-        yield normalize(synonym)
+# --- matching with errors (the pure lookups live in chatbot.domain.matching) ---------------
 
 
 def match_treatment(treatments: Sequence[Treatment], text: str) -> Treatment:
-    """Exact code/name/synonym (case and punctuation ignored), else the longest one named in
-    the text ("a root canal please"), else a close spelling ("cheskup"). NotFound lists options."""
+    """The treatment `text` names (code, name, synonym, lay term, inflection or close
+    spelling); InvalidInput when empty, NotFound (listing the options) when none fits."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("Please say which treatment you need.")
-    query = normalize(text[:300])
-    keyed = [(key, t) for t in treatments for key in _keys(t) if key]
-    for key, t in keyed:
-        if key == query:
-            return t
-    padded = f" {query} "
-    inside = [(len(key), t) for key, t in keyed if f" {key} " in padded]
-    if inside:
-        return max(inside, key=lambda pair: pair[0])[1]
-    close = difflib.get_close_matches(query, [key for key, _ in keyed], n=1, cutoff=0.8)
-    if close:
-        return next(t for key, t in keyed if key == close[0])
-    options = ", ".join(t.name for t in treatments)
-    raise NotFound(f"I don't know the treatment {text[:60]!r}. We offer: {options}.")
-
-
-def _token_matches(query: str, name_token: str) -> bool:
-    if query == name_token or (len(query) >= 2 and name_token.startswith(query)):
-        return True
-    return len(query) >= 3 and difflib.SequenceMatcher(None, query, name_token).ratio() >= 0.8
+    found = matching.find_treatment(treatments, text)
+    if found is None:
+        options = ", ".join(t.name for t in treatments)
+        raise NotFound(f"I don't know the treatment {text[:60]!r}. We offer: {options}.")
+    return found
 
 
 def match_dentists(dentists: Sequence[Dentist], name: str) -> list[Dentist]:
-    """Dentists whose name contains every word of `name` (titles ignored, prefixes and small
-    typos allowed): "dr lee", "Lee", "anna", "Dr. Rosi"."""
     if not isinstance(name, str):
         raise InvalidInput("A dentist's name must be text.")
-    words = [w for w in normalize(name[:200]).split() if w not in _NOT_A_NAME]
-    if not words:
-        return []
-    found = []
-    for dentist in dentists:
-        tokens = normalize(dentist.name).split()
-        if all(any(_token_matches(w, t) for t in tokens) for w in words):
-            found.append(dentist)
-    return found
+    return matching.find_dentists(dentists, name)

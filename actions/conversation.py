@@ -1,0 +1,110 @@
+"""Keeping the conversation moving: misunderstandings escalate instead of looping, a bare
+"yes"/"no" gets a useful answer, and booking details typed out of the blue start a booking."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import context, offers
+from actions.info import ActionHumanHandoff
+
+FALLBACK = "action_fallback"
+MENU = [
+    {"title": "Book an appointment", "payload": "/book_appointment"},
+    {"title": "My appointments", "payload": "/list_appointments"},
+    {"title": "Opening hours", "payload": '/clinic_info{"topic": "hours"}'},
+    {"title": "Talk to a person", "payload": "/human_handoff"},
+]
+
+
+def misunderstandings_in_a_row(tracker: Tracker) -> int:
+    """How many of the user's latest messages, this one included, were answered by the
+    fallback: counts back over user turns until one was answered by something else."""
+    answered_by: list[str | None] = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            answered_by.append(None)
+        elif event.get("event") == "action" and answered_by and answered_by[-1] is None:
+            name = event.get("name")
+            if name not in ("action_listen", None):
+                answered_by[-1] = name
+    count = 1  # this message
+    for name in reversed(answered_by[:-1]):
+        if name != FALLBACK:
+            break
+        count += 1
+    return count
+
+
+class ActionFallback(Action):
+    """First miss: ask to rephrase. Second in a row: what I can do, as buttons. Third: a
+    person takes over (a handoff request the front desk sees live)."""
+
+    def name(self) -> str:
+        return FALLBACK
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        misses = misunderstandings_in_a_row(tracker)
+        if misses == 1:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        elif misses == 2:
+            dispatcher.utter_message(response="utter_default", buttons=MENU)
+        else:
+            dispatcher.utter_message(response="utter_handing_over")
+            return ActionHumanHandoff().run(dispatcher, tracker, domain)
+        return []
+
+
+class ActionAnswerYesNo(Action):
+    """ "yes"/"no" with no question open: follow up what the bot last suggested (a booking),
+    point at offered times, or say what it can do."""
+
+    def name(self) -> str:
+        return "action_answer_yes_no"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        suggested = tracker.get_slot("suggested")
+        if intent == "affirm" and suggested == "book":
+            return [SlotSet("suggested", None), FollowupAction("booking_form")]
+        if intent == "affirm" and tracker.get_slot("offered_slots"):
+            dispatcher.utter_message(response="utter_pick_a_time")
+        elif intent == "affirm":
+            dispatcher.utter_message(response="utter_what_next", buttons=MENU)
+        else:
+            dispatcher.utter_message(response="utter_anything_else")
+        return [SlotSet("suggested", None)]
+
+
+def carries_booking_details(tracker: Tracker) -> bool:
+    """Whether the message names a treatment, a dentist or a date/time."""
+    entities = (tracker.latest_message or {}).get("entities") or []
+    if any(e.get("entity") in ("treatment", "dentist", "slot_choice") for e in entities):
+        return True
+    if offers.treatment_from(tracker):
+        return True
+    res = context.when_of(tracker, context.clinic().tz)
+    return res.start is not None
+
+
+class ActionRouteInform(Action):
+    """A date, treatment or dentist typed with no question open ("a check-up on the 16th,
+    half past ten?") starts a booking with what it carries; anything else gets the menu."""
+
+    def name(self) -> str:
+        return "action_route_inform"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if carries_booking_details(tracker):
+            return [FollowupAction("booking_form")]
+        dispatcher.utter_message(response="utter_what_next", buttons=MENU)
+        return []
