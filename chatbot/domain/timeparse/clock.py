@@ -75,7 +75,9 @@ def _after_preposition(m: re.Match[str], env: Env) -> Fields:
     return make_clock(int(text), int(minute or 0), None, text)
 
 
-@rule(rf"^{_PREP}(?P<h>\d{{1,2}})(?:ish| ish| oclock(?: ?(?P<mer>am|pm))?)$", needs=DIGIT)
+@rule(
+    rf"^{_PREP}(?P<h>\d{{1,2}})(?:ish| ish| oclock(?: ?(?P<mer>am|pm))?)$", needs=("ish", "oclock")
+)
 def _oclock(m: re.Match[str], env: Env) -> Fields:
     return make_clock(int(m["h"]), 0, m["mer"], m["h"])
 
@@ -87,7 +89,9 @@ def _european(m: re.Match[str], env: Env) -> Fields:
     return {"clock": Clock(clock.hour, clock.minute, fixed=True)} if clock else fields  # type: ignore[attr-defined]
 
 
-@rule(rf"^{_PREP}(?:12 )?(?P<w>noon|midday|midnight)$", needs=("noon", "midday", "midnight"))
+@rule(
+    rf"^{_PREP}(?:12 )?(?P<w>noon|midday|midnight)(?: ?ish)?$", needs=("noon", "midday", "midnight")
+)
 def _word_time(m: re.Match[str], env: Env) -> Fields:
     return {"clock": _WORD_TIMES[m["w"]]}
 
@@ -132,13 +136,19 @@ def _before_daypart(m: re.Match[str], env: Env) -> Fields:
     return make_clock(int(m["h"]), int(m["m"] or 0), None, m["h"])
 
 
+# A bare hour straight after one of these words (see `_after_day`).
+_DAY_WORD_BEFORE = re.compile(r"(?:day|tomorrow|morning|afternoon|evening|night) $")
+
+
 @rule(
-    r"(?:(?<=day )|(?<=tomorrow ))(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?$(?! (?:am|pm|oclock|h)(?!\S))"
-    + _NOT_UNIT,
+    r"^(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?$(?! (?:am|pm|oclock|h)(?!\S))" + _NOT_UNIT,
     needs=DIGIT,
 )
 def _after_day(m: re.Match[str], env: Env) -> Fields | None:
-    """ "friday 10": a bare hour straight after a day name."""
+    """ "friday 10", "afternoon 3": a bare hour straight after a day or daypart name (the
+    daypart, a piece of its own, then sets am/pm)."""
+    if not _DAY_WORD_BEFORE.search(m.string, max(0, m.start() - 10), m.start()):
+        return None
     if int(m["h"]) > 12 and m["m"] is None:
         return None  # "friday 24" is more likely a date than a time
     return make_clock(int(m["h"]), int(m["m"] or 0), None, m["h"])
@@ -224,6 +234,15 @@ def _open_range(m: re.Match[str], env: Env) -> Fields | None:
     return _open(m, _OPEN[m["kw"]], fields["clock"])  # type: ignore[arg-type]
 
 
+@rule(rf"^{_atom(1)} (?:onwards|onward|or later)$", needs=("onward", "or later"))
+def _onwards(m: re.Match[str], env: Env) -> Fields | None:
+    """ "3:30 onwards", "4pm or later": from that time to closing."""
+    fields = _atom_clock(m, 1)
+    if "error" in fields:
+        return fields
+    return _open(m, "from", fields["clock"])  # type: ignore[arg-type]
+
+
 @rule(
     rf"^(?:the )?(?P<kw>earliest|latest) (?:i|we) (?:can|could) (?:\S+ ){{0,2}}(?:is|would be) "
     rf"(?:at |around |about )?{_atom(1)}${_NOT_UNIT}",
@@ -299,6 +318,7 @@ RULES: tuple[Rule, ...] = (
     _range_keyword,
     _range_bare,
     _open_range,
+    _onwards,
     _earliest_latest,
     _around_routine,
     _the_hour_one,
