@@ -13,9 +13,9 @@ from timeparse_cases import HOLDOUT, Answer, Case, load, score
 
 from chatbot.domain.timeparse import ClinicContext, resolve
 
-DATE_FLOOR = 0.90
-TIME_FLOOR = 0.80
-WINDOW_FLOOR = 0.70
+DATE_FLOOR = 0.99
+TIME_FLOOR = 0.99
+WINDOW_FLOOR = 0.99
 
 CASES = load(HOLDOUT)
 

@@ -5,12 +5,12 @@ any `now` in any zone, so none of them restates a hand-picked answer.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_timeparse_props import ZONES
+from test_timeparse_props import WEEKDAYS, ZONES
 
 from chatbot.domain.timeparse import Resolution, resolve
 
@@ -44,12 +44,104 @@ def same_request(got: Resolution, want: Resolution) -> bool:
 
 
 @SETTINGS
+@given(now=nows, day=DAYS, at=TIMES, template=st.integers(0, 4))
+def test_a_time_in_another_clause_or_sentence_joins_the_day(
+    now: datetime, day: str, at: str, template: int
+) -> None:
+    message = [
+        f"Book me for {day}. Anything at {at}?",
+        f"{day}, possibly at {at} if you can",
+        f"Is there anything at {at} for {day}?",
+        f"Could I come {day}? I was thinking at {at}.",
+        f"{day}.Can it be at {at}?",
+    ][template]
+    assert same_request(resolve(message, now), resolve(f"{day} at {at}", now)), message
+
+
+@SETTINGS
+@given(now=nows, first=DAYS, second=DAYS, at=TIMES)
+def test_a_corrected_day_keeps_the_time(now: datetime, first: str, second: str, at: str) -> None:
+    got = resolve(f"Let's say {first} at {at}. Actually, make it {second}", now)
+    assert same_request(got, resolve(f"{second} at {at}", now))
+
+
+@SETTINGS
+@given(now=nows, day=DAYS, first=st.integers(1, 12), second=st.integers(1, 12))
+def test_a_corrected_time_keeps_the_day(now: datetime, day: str, first: int, second: int) -> None:
+    for message in (
+        f"{day} at {first}, no sorry, {second}pm",
+        f"{day} at {first}pm. Actually {second}pm",
+    ):
+        assert same_request(resolve(message, now), resolve(f"{day} at {second}pm", now)), message
+
+
+@SETTINGS
+@given(now=nows, day=DAYS, first=st.integers(1, 6), second=st.integers(1, 6))
+def test_make_it_with_a_bare_hour_corrects_the_time(
+    now: datetime, day: str, first: int, second: int
+) -> None:
+    got = resolve(f"{day} at {first}. No wait, make it {second}", now)
+    assert same_request(got, resolve(f"{day} at {second}", now))
+
+
+@SETTINGS
+@given(now=nows, wrong=ORDINALS, right=ORDINALS, at=TIMES)
+def test_not_x_but_y_replaces_the_ruled_out_day(
+    now: datetime, wrong: str, right: str, at: str
+) -> None:
+    message = f"Can you book me for the {wrong} at {at}? Sorry, not the {wrong}, the {right}."
+    assert same_request(resolve(message, now), resolve(f"the {right} at {at}", now))
+
+
+@SETTINGS
+@given(now=nows, first=st.sampled_from(WEEKDAYS), second=st.sampled_from(WEEKDAYS), at=TIMES)
+def test_alternatives_share_a_time_said_once(
+    now: datetime, first: str, second: str, at: str
+) -> None:
+    got = resolve(f"{first} or {second} at {at}", now)
+    assert same_request(got, resolve(f"{first} at {at}", now))
+
+
+@SETTINGS
+@given(now=nows, day=DAYS, part=PARTS, hour=st.integers(1, 11), minute=st.sampled_from([0, 15]))
+def test_a_later_time_refines_a_daypart(
+    now: datetime, day: str, part: str, hour: int, minute: int
+) -> None:
+    clock = f"{hour}:{minute:02d}"
+    for message in (
+        f"Could you do {day} {part}? Say {clock}?",
+        f"{day} {part}, if possible {clock}",
+    ):
+        got = resolve(message, now)
+        assert same_request(got, resolve(f"{day} at {clock} in the {part}", now)), message
+
+
+@SETTINGS
 @given(now=nows, day=DAYS, part=PARTS, hour=st.integers(1, 11))
 def test_a_daypart_before_the_hour_sets_am_or_pm(
     now: datetime, day: str, part: str, hour: int
 ) -> None:
     got = resolve(f"{day}, {part} {hour}", now)
     assert same_request(got, resolve(f"{day} at {hour} in the {part}", now))
+
+
+@SETTINGS
+@given(
+    now=nows,
+    week=st.sampled_from(["next week", "the week after next"]),
+    weekday=st.sampled_from(WEEKDAYS),
+    split=st.booleans(),
+)
+def test_a_weekday_after_a_week_is_that_weekday_in_that_week(
+    now: datetime, week: str, weekday: str, split: bool
+) -> None:
+    message = f"Maybe {week}? {weekday} around 11." if split else f"{week}, {weekday} at 11"
+    got = resolve(message, now)
+    monday = now.date() - timedelta(days=now.weekday())
+    weeks = 1 if week == "next week" else 2
+    assert got.date is not None and got.time == time(11)
+    assert got.date.weekday() == WEEKDAYS.index(weekday)
+    assert monday + timedelta(weeks=weeks) <= got.date < monday + timedelta(weeks=weeks + 1)
 
 
 @SETTINGS
@@ -113,6 +205,33 @@ def test_any_quote_in_o_clock(now: datetime, day: str, quote: str) -> None:
     got = resolve(f"{hour} o{quote}clock {day}", now)
     assert same_request(got, resolve(f"{hour} o'clock {day}", now))
     assert got.time is not None
+
+
+@SETTINGS
+@given(
+    now=nows,
+    past=st.sampled_from(["yesterday", "last monday", "3 days ago"]),
+    day=DAYS,
+    since=st.sampled_from(["the weekend", "monday", "friday"]),
+)
+def test_a_past_day_is_not_the_request(now: datetime, past: str, day: str, since: str) -> None:
+    want = resolve(day, now)
+    assert same_request(resolve(f"My filling came out {past}. Anything {day}?", now), want)
+    assert same_request(resolve(f"It has hurt since {since}, can I come {day}?", now), want)
+
+
+@SETTINGS
+@given(now=nows, limit=ORDINALS, day=ORDINALS, at=TIMES)
+def test_a_day_after_until_is_a_limit(now: datetime, limit: str, day: str, at: str) -> None:
+    got = resolve(f"My daughter has exams till the {limit}. The {day} at {at}?", now)
+    assert same_request(got, resolve(f"the {day} at {at}", now))
+
+
+@SETTINGS
+@given(now=nows, day=DAYS, busy=st.integers(1, 5), free=st.integers(1, 6))
+def test_so_marks_the_request(now: datetime, day: str, busy: int, free: int) -> None:
+    got = resolve(f"He works till {busy}, so anything after {free}:30 on {day}", now)
+    assert same_request(got, resolve(f"after {free}:30 on {day}", now))
 
 
 @SETTINGS

@@ -4,7 +4,10 @@
 Friday" books Friday. Each mention scores from the words around it: a target marker before it
 ("to", "how about", "make it", "instead", a correcting "no") raises it, a negation ("can't do
 Monday", "Monday doesn't work") or a reference to an existing booking ("my Tuesday appointment",
-"from Tuesday") lowers it. The highest score wins; ties go to the first mention.
+"from Tuesday") lowers it, and so does a limit ("away until the 22nd"). "so" marks the clause
+with the request ("He works till 5, so anything after 5.30"). The highest score wins; ties go
+to the first mention. `past_reference` spots a day the patient refers back to ("toothache since
+the weekend"): it is never the one booked while another is named.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ import re
 
 _TARGET = re.compile(
     r"\b(?:how about|what about|make it|instead|rather|actually|prefer\w*|change it|switch it"
-    r"|let'?s do|lets do|can we do|could we do|could you do|can you do|no|wait|better|sorry)\b"
+    r"|let'?s do|lets do|can we do|could we do|could you do|can you do|no|wait|better|sorry"
+    r"|i mean|i meant|meant|so)\b"
 )
-_TO = re.compile(r"\b(?:to|into|until|for) (?:the )?$")
+_TO = re.compile(r"\b(?:to|into|for) (?:the )?$")
+_LIMIT_BEFORE = re.compile(r"\b(?:until|till|til|through|up to)(?: the)? $")
+_SINCE_BEFORE = re.compile(r"\b(?:since|ever since)(?: the| last)? $")
 _NEGATED = re.compile(
     r"\b(?:can't|cannot|can not|cant|couldn't|not|won't|wont|don't|dont|unable|except|besides"
-    r"|apart from|other than)(?: \S+){0,2} $"
+    r"|apart from|other than)(?: [^\s,.]+){0,2} $"
 )
 _BAD_AFTER = re.compile(
     r"^(?:, )?(?:is |are |would be |will be )?(?:doesn't|does not|won't|will not|isn't|is not|"
@@ -35,7 +41,7 @@ _RULED_OUT_BEFORE = re.compile(
     r"(?:\b(?:can't|cannot|can not|cant|couldn't|couldnt|won't|wont|don't|dont|unable to|except"
     r"|besides|apart from|other than|but not|never|no)|(?<!if )\bnot)"
     r"(?! (?:mind|care|sure|matter|wait|later|earlier|sooner|before|after|until|till|too)\b)"
-    r"(?: [^\s,]+){0,2} (?<!until )(?<!till )$"
+    r"(?: [^\s,.]+){0,2} (?<!until )(?<!till )$"
 )
 _RULED_OUT_AFTER = re.compile(
     r"^(?:, )?(?:is |are |would be |will be )?(?:(?:doesn't|does not|won't|will not|isn't|is not"
@@ -77,6 +83,22 @@ def primary(
             _EXISTING_AFTER.search(after) and i + 1 < len(spans)
         ):
             score -= 2
+        if _LIMIT_BEFORE.search(before):
+            score -= 2
         if score > best_score:
             best, best_score = i, score
     return best
+
+
+def correcting(text: str, spans: list[tuple[int, int]], i: int) -> bool:
+    """Whether mention `i` corrects an earlier one: a target marker before it ("actually",
+    "no, make it", "sorry, I meant"), or it follows a ruled-out mention ("not the 3rd, the 5th")."""
+    if i == 0:
+        return False
+    before = text[spans[i - 1][1] : spans[i][0]]
+    return bool(_TARGET.search(before)) or negated(text, spans, i - 1)
+
+
+def past_reference(text: str, spans: list[tuple[int, int]], i: int) -> bool:
+    """A day said after "since" ("a toothache since the weekend") refers back in time."""
+    return bool(_SINCE_BEFORE.search(text, max(0, spans[i][0] - 20), spans[i][0]))

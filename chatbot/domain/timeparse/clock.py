@@ -204,7 +204,7 @@ _OPEN_RE = "|".join(sorted(_OPEN, key=len, reverse=True))
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:can't|cannot|can not|cant|couldn't|couldnt|won't|wont|don't|dont|doesn't|unable to"
     r"|nothing|never|busy|tied up|stuck)|(?<!if )\bnot)(?! (?:mind|care|sure|wait)\b)"
-    r"(?: [^\s,]+){0,3} $"
+    r"(?: [^\s,.]+){0,3} $"
 )
 _REJECTED_AFTER = re.compile(  # used with .match(text, pos): anchored where the range ends
     r"(?: ,)? (?:is |are |would be |will be )?(?:(?:doesn't|does not|won't|will not|isn't|is not"
@@ -241,6 +241,33 @@ def _onwards(m: re.Match[str], env: Env) -> Fields | None:
     if "error" in fields:
         return fields
     return _open(m, "from", fields["clock"])  # type: ignore[arg-type]
+
+
+# A bare hour after a suggestion or correction is a time when the message names a time
+# elsewhere ("Wednesday at 3. No wait, make it 4", "late afternoon, maybe 4?").
+_TIME_CONTEXT = re.compile(
+    r"\d(?::\d\d| ?[ap]m\b| oclock)|\b(?:at|around|about) \d|\b(?:morning|afternoon|evening|noon"
+    r"|tonight|lunch\w*)\b"
+)
+
+
+_SUGGESTION_BEFORE = re.compile(
+    r"\b(?:make it|maybe|actually|no|or|instead|rather|mean|meant|perhaps|ideally) $"
+)
+
+
+@rule(
+    r"^(?P<h>\d{1,2})$(?! (?:am|pm|oclock|h|st|nd|rd|th|-|to|till|and|or)(?!\S))" + _NOT_UNIT,
+    needs=DIGIT,
+)
+def _suggested_hour(m: re.Match[str], env: Env) -> Fields | None:
+    if not 1 <= int(m["h"]) <= 12:
+        return None
+    if not _SUGGESTION_BEFORE.search(m.string, max(0, m.start() - 10), m.start()):
+        return None
+    if not _TIME_CONTEXT.search(m.string):
+        return None
+    return make_clock(int(m["h"]), 0, None, m["h"])
 
 
 @rule(
@@ -319,6 +346,7 @@ RULES: tuple[Rule, ...] = (
     _range_bare,
     _open_range,
     _onwards,
+    _suggested_hour,
     _earliest_latest,
     _around_routine,
     _the_hour_one,

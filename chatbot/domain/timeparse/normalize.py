@@ -1,8 +1,9 @@
 """Turn a patient's message into one canonical, lower-case, space-separated token string.
 
 Spelling is repaired ("tmrw", "wednsday", "mondy"), number words become digits ("three thirty"
--> "3:30", "twenty-first" -> "21st"), "p.m." becomes "pm", and sentence punctuation becomes ",".
-The grammar then matches regular expressions against this string.
+-> "3:30", "twenty-first" -> "21st"), "p.m." becomes "pm"; the end of a sentence (".", "?",
+"!") becomes ".", other punctuation ",". The grammar then matches regular expressions against
+this string; `combine` reads the "." tokens as sentence boundaries.
 
 "one" is the number 1 only next to a time word ("one pm", "at one", "one thirty", "in one
 week"); otherwise it is a pronoun ("I'd like one for tomorrow", "the 2pm one").
@@ -32,9 +33,15 @@ from .lexicon import (
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u2019": "'"})
 _MERIDIEM = re.compile(r"(\d)\s*([ap])\.?\s?m\b\.?|(\d)\s*([ap])\b(?!')")
 _OCLOCK = re.compile(r"\bo\s?['\"`´]?\s?clock\b")
-_SENTENCE = re.compile(r"[,;!?()\"]|\.(?!\d)|\s-\s*$")
+# A dot after an abbreviated day or month ("Mon.", "Dec.") does not end a sentence.
+_ABBREVIATION_DOT = re.compile(
+    r"\b(mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun|jan|feb|mar|apr|jun|jul|aug|sep|sept"
+    r"|oct|nov|dec)\.(?!\S)"
+)
+_SENTENCE_END = re.compile(r"[!?]+|\.(?!\d)")
+_CLAUSE = re.compile(r"[,;()\"]|\s-\s*$")
 _TOKEN = re.compile(
-    r"\d+(?:st|nd|rd|th)\b|\d{1,2}h\d{0,2}\b|\d{1,4}(?:[/.:\-]\d{1,4})*|[a-z0-9]+(?:'[a-z]+)?|[,\-]"
+    r"\d+(?:st|nd|rd|th)\b|\d{1,2}h\d{0,2}\b|\d{1,4}(?:[/.:\-]\d{1,4})*|[a-z0-9]+(?:'[a-z]+)?|[,.\-]"
 )
 
 
@@ -43,7 +50,8 @@ def normalize(text: str) -> str:
     text = _MERIDIEM.sub(_meridiem, text)
     text = _OCLOCK.sub(" oclock", text).replace("@", " at ").replace("&", " and ")
     text = " ".join(SPELLING.get(word, word) for word in text.split())
-    text = _SENTENCE.sub(" , ", text)
+    text = _ABBREVIATION_DOT.sub(r"\1", text)
+    text = _SENTENCE_END.sub(" . ", _CLAUSE.sub(" , ", text))
     tokens = _context_words([_spell(token) for token in _TOKEN.findall(text)])
     return " ".join(_numbers(tokens))
 
