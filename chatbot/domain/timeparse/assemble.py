@@ -14,10 +14,10 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
-from . import clock, dates, vague
+from . import clock, dates, periods, ranges, vague
 from .pieces import DIGIT, Day, Env, Piece, add_months
 
-RULES = dates.RULES + clock.RULES + vague.RULES
+RULES = dates.RULES + periods.RULES + clock.RULES + ranges.RULES + vague.RULES
 
 # Words that may sit between two pieces of one mention ("tomorrow at 3", "evening slot on 23/5").
 _FILLER_WORDS = (
