@@ -80,8 +80,12 @@ def test_a_corrected_time_keeps_the_day(now: datetime, day: str, first: int, sec
 def test_make_it_with_a_bare_hour_corrects_the_time(
     now: datetime, day: str, first: int, second: int
 ) -> None:
-    got = resolve(f"{day} at {first}. No wait, make it {second}", now)
-    assert same_request(got, resolve(f"{day} at {second}", now))
+    want = resolve(f"{day} at {second}", now)
+    for message in (
+        f"{day} at {first}. No wait, make it {second}",
+        f"On {day} I have a meeting at {first}, so {second} would be better",
+    ):
+        assert same_request(resolve(message, now), want), message
 
 
 @SETTINGS
@@ -213,11 +217,16 @@ def test_any_quote_in_o_clock(now: datetime, day: str, quote: str) -> None:
     past=st.sampled_from(["yesterday", "last monday", "3 days ago"]),
     day=DAYS,
     since=st.sampled_from(["the weekend", "monday", "friday"]),
+    visit=ORDINALS,
 )
-def test_a_past_day_is_not_the_request(now: datetime, past: str, day: str, since: str) -> None:
+def test_a_past_day_is_not_the_request(
+    now: datetime, past: str, day: str, since: str, visit: str
+) -> None:
     want = resolve(day, now)
     assert same_request(resolve(f"My filling came out {past}. Anything {day}?", now), want)
     assert same_request(resolve(f"It has hurt since {since}, can I come {day}?", now), want)
+    message = f"My last visit was on the {visit}. Can I come again {day}?"
+    assert same_request(resolve(message, now), want)
 
 
 @SETTINGS
@@ -232,6 +241,8 @@ def test_a_day_after_until_is_a_limit(now: datetime, limit: str, day: str, at: s
 def test_so_marks_the_request(now: datetime, day: str, busy: int, free: int) -> None:
     got = resolve(f"He works till {busy}, so anything after {free}:30 on {day}", now)
     assert same_request(got, resolve(f"after {free}:30 on {day}", now))
+    got = resolve(f"I work until {busy} on weekdays, so {day}?", now)
+    assert same_request(got, resolve(day, now))
 
 
 @SETTINGS

@@ -7,7 +7,8 @@ Monday", "Monday doesn't work") or a reference to an existing booking ("my Tuesd
 "from Tuesday") lowers it, and so does a limit ("away until the 22nd"). "so" marks the clause
 with the request ("He works till 5, so anything after 5.30"). The highest score wins; ties go
 to the first mention. `past_reference` spots a day the patient refers back to ("toothache since
-the weekend"): it is never the one booked while another is named.
+the weekend", "my last visit was on the 2nd"): it is never the one booked while another is
+named.
 """
 
 from __future__ import annotations
@@ -19,9 +20,16 @@ _TARGET = re.compile(
     r"|let'?s do|lets do|can we do|could we do|could you do|can you do|no|wait|better|sorry"
     r"|i mean|i meant|meant|so)\b"
 )
+# Of the target markers, those that correct what came before (see `correcting`).
+_CORRECTION = re.compile(
+    r"\b(?:how about|what about|make it|instead|rather|actually|change it|switch it|no|wait"
+    r"|sorry|i mean|i meant|meant)\b"
+)
 _TO = re.compile(r"\b(?:to|into|for) (?:the )?$")
 _LIMIT_BEFORE = re.compile(r"\b(?:until|till|til|through|up to)(?: the)? $")
-_SINCE_BEFORE = re.compile(r"\b(?:since|ever since)(?: the| last)? $")
+_PAST_BEFORE = re.compile(
+    r"\b(?:since|ever since|(?:was|were|came|went|had it)(?: in)? on)(?: the| last)? $"
+)
 _NEGATED = re.compile(
     r"\b(?:can't|cannot|can not|cant|couldn't|not|won't|wont|don't|dont|unable|except|besides"
     r"|apart from|other than)(?: [^\s,.]+){0,2} $"
@@ -91,14 +99,15 @@ def primary(
 
 
 def correcting(text: str, spans: list[tuple[int, int]], i: int) -> bool:
-    """Whether mention `i` corrects an earlier one: a target marker before it ("actually",
+    """Whether mention `i` corrects an earlier one: a correcting word before it ("actually",
     "no, make it", "sorry, I meant"), or it follows a ruled-out mention ("not the 3rd, the 5th")."""
     if i == 0:
         return False
     before = text[spans[i - 1][1] : spans[i][0]]
-    return bool(_TARGET.search(before)) or negated(text, spans, i - 1)
+    return bool(_CORRECTION.search(before)) or negated(text, spans, i - 1)
 
 
 def past_reference(text: str, spans: list[tuple[int, int]], i: int) -> bool:
-    """A day said after "since" ("a toothache since the weekend") refers back in time."""
-    return bool(_SINCE_BEFORE.search(text, max(0, spans[i][0] - 20), spans[i][0]))
+    """A day said after "since" or a past "was on" refers back in time ("a toothache since the
+    weekend", "my last visit was on the 2nd")."""
+    return bool(_PAST_BEFORE.search(text, max(0, spans[i][0] - 20), spans[i][0]))

@@ -162,7 +162,7 @@ _TIME_CONTEXT = re.compile(
 
 
 _SUGGESTION_BEFORE = re.compile(
-    r"\b(?:make it|maybe|actually|no|or|instead|rather|mean|meant|perhaps|ideally) $"
+    r"\b(?:make it|maybe|actually|no|or|so|instead|rather|mean|meant|perhaps|ideally) $"
 )
 
 

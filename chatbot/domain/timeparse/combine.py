@@ -12,9 +12,9 @@ sentences end at ".", "?" and "!".
 2. A correction borrows what it does not name from the mention it corrects, the nearest earlier
    one that names it: "Tuesday at 10, no sorry, 11am" is Tuesday 11:00; "Wednesday at 3.
    Actually, make it Thursday" is Thursday 15:00; "the 28th at 10? Sorry, not the 28th, the
-   31st" is the 31st at 10:00. A correction is a mention after a target marker ("actually",
-   "instead", "rather", "make it", "no", "sorry", "I mean", ... see `choose`) or right after a
-   ruled-out one ("not X, Y").
+   31st" is the 31st at 10:00. A correction is a mention after a correcting word ("actually",
+   "instead", "rather", "make it", "how about", "no", "sorry", "I mean", see `choose`) or right
+   after a ruled-out one ("not X, Y").
 3. Alternatives share a time said once: "Monday or Tuesday at 9:30" is Monday 09:30.
 4. A time without a day takes the day of the nearest mention that names only a day: in the
    same sentence, else the closest earlier sentence, else the closest later one.
