@@ -115,6 +115,7 @@ def test_a_later_time_refines_a_daypart(
     for message in (
         f"Could you do {day} {part}? Say {clock}?",
         f"{day} {part}, if possible {clock}",
+        f"Is {day} possible? In the {part} if you can, around {clock}.",
     ):
         got = resolve(message, now)
         assert same_request(got, resolve(f"{day} at {clock} in the {part}", now)), message
@@ -257,3 +258,15 @@ def test_second_thought_is_not_a_day(now: datetime, day: str, at: str, word: str
 def test_a_weekday_missing_one_letter_is_read(now: datetime, weekday: str, cut: int) -> None:
     typo = weekday[:cut] + weekday[cut + 1 :]
     assert same_request(resolve(f"{typo} at 2", now), resolve(f"{weekday} at 2", now))
+
+
+@SETTINGS
+@given(
+    now=nows,
+    day=DAYS,
+    at=TIMES,
+    person=st.sampled_from(["son", "daughter", "husband", "kids", "mum"]),
+)
+def test_my_son_is_not_an_existing_booking(now: datetime, day: str, at: str, person: str) -> None:
+    got = resolve(f"Could I bring my {person} at {at} {day}? School ends at 3.", now)
+    assert same_request(got, resolve(f"{day} at {at}", now))

@@ -39,7 +39,14 @@ _BAD_AFTER = re.compile(
     r"not|no good|bad|busy|out|full|taken|booked|impossible|difficult|tricky|off|is off)\b"
 )
 _GOOD_AFTER = re.compile(r"^(?:, )?(?:instead|would be better|works better|is better|rather)\b")
-_EXISTING_BEFORE = re.compile(r"\b(?:my|our|current|existing|from|original)(?: \S+)? $")
+_PEOPLE = (
+    r"son|daughter|kids?|child|children|husband|wife|partner|mum|mom|dad|mother|father|boy|girl"
+    r"|baby|family|friend"
+)
+# "my Tuesday appointment", "from Tuesday" (but "my son at 4" is not an existing booking)
+_EXISTING_BEFORE = re.compile(
+    rf"\b(?:my|our|current|existing|from|original)(?: (?!(?:{_PEOPLE})\b)\S+)? $"
+)
 _EXISTING_AFTER = re.compile(r"^(?:appointment|appt|booking|slot|visit|one|session|checkup)\b")
 
 

@@ -21,8 +21,9 @@ sentences end at ".", "?" and "!".
 5. A day without a time takes the time of the nearest mention that names only a time: later in
    the same sentence, else the following sentences, else earlier in the same sentence, else
    earlier sentences.
-6. A later clock time or range refines an earlier daypart (same or next sentence): "tomorrow
-   afternoon. Say 2:15?" is 14:15; "in the evening on the 25th? After 6" is 18:00-21:00.
+6. A later clock time or range refines an earlier daypart (same or next sentence), also one
+   borrowed by rule 5: "tomorrow afternoon. Say 2:15?" is 14:15; "in the evening on the 25th?
+   After 6" is 18:00-21:00; "Next Thursday? In the morning, around 9:30" is 09:30.
 
 Mentions that are ruled out ("not the 3rd"), in the past or referring to it ("since the
 weekend"), or only "asap" never lend anything.
@@ -135,6 +136,7 @@ def complete(
             source = _nearest(others, chosen, sentence, day_only)
         if source is not None:
             borrowed += _day_pieces(groups[source])
+    part_from = chosen if refine else None
     if not time:
         source = _corrected(others, chosen, groups, has_time) if fix else None
         if source is None:
@@ -144,8 +146,13 @@ def complete(
             source = _following(others, chosen, sentence, time_only)
         if source is not None:
             borrowed += _time_pieces(groups[source])
-    elif refine:
-        later = [i for i in others if i > chosen and sentence[i] - sentence[chosen] <= 1]
+            part_from = None if _exact_time(groups[source]) else source
+    if part_from is not None:  # rule 6, also for a daypart borrowed above
+        later = [
+            i
+            for i in others
+            if i > part_from and sentence[i] - sentence[part_from] <= 1 and i != chosen
+        ]
         source = next((i for i in later if _exact_time(groups[i]) and not has_day(groups[i])), None)
         if source is not None:
             borrowed += _time_pieces(groups[source])
