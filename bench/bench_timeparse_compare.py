@@ -3,8 +3,9 @@
     .venv/bin/uv pip install --python .venv/bin/python -e '.[compare]'   # once
     .venv/bin/python bench/bench_timeparse_compare.py [--show-misses NAME]
 
-Prints, per file (golden, hold-out) and resolver, exact-match accuracy of date, time and
-window (start and end) and utterances/s through each adapter (one process, one core).
+Prints, per file (golden, hold-out; --blind adds the blind file) and resolver, exact-match
+accuracy of date, time and window (start and end) and utterances per CPU second through each
+adapter (one process, one core).
 The adapters (bench/timeparse_adapters.py) apply the contract's conventions for the
 libraries. A library that is not installed is reported and skipped. Not a test.
 """
@@ -12,6 +13,7 @@ libraries. A library that is not installed is reported and skipped. Not a test.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -43,14 +45,15 @@ RESOLVERS: dict[str, Callable[[], Callable[[Case], Answer]]] = {
 
 
 def run(answer: Callable[[Case], Answer], cases: list[Case]) -> tuple[Score, float]:
-    """Accuracy, and utterances/s of a second timed pass (the first one warms caches)."""
+    """Accuracy, and utterances per CPU second (one core) of a second pass (the first one
+    warms caches); CPU time, not wall time, because the box is shared."""
     result = Score()
     for case in cases:
         result.add(case, answer(case))
-    started = time.perf_counter()
+    started = time.process_time()
     for case in cases:
         answer(case)
-    return result, len(cases) / (time.perf_counter() - started)
+    return result, len(cases) / (time.process_time() - started)
 
 
 def main() -> None:
@@ -65,14 +68,17 @@ def main() -> None:
             adapters[name] = make()
         except ImportError as error:
             print(f"{name}: skipped ({error}; install the 'compare' extra)")
-    print(f"{'file':<9} {'resolver':<17} {'date':>13} {'time':>13} {'window':>13} {'utt/s':>8}")
+    print("# load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(
+        f"{'file':<9} {'resolver':<17} {'date':>13} {'time':>13} {'window':>13} {'utt/cpu-s':>10}"
+    )
     for label, path in files:
         cases = load(path)
         for name, answer in adapters.items():
             result, rate = run(answer, cases)
             cells = [f"{getattr(result, f)}/{result.total} {result.rate(f):.3f}" for f in FIELDS]
             print(
-                f"{label:<9} {name:<17} {cells[0]:>13} {cells[1]:>13} {cells[2]:>13} {rate:>8,.0f}"
+                f"{label:<9} {name:<17} {cells[0]:>13} {cells[1]:>13} {cells[2]:>13} {rate:>10,.0f}"
             )
             if args.show_misses and args.show_misses in name:
                 for line in result.wrong:
