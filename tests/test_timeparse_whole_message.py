@@ -270,3 +270,13 @@ def test_a_weekday_missing_one_letter_is_read(now: datetime, weekday: str, cut: 
 def test_my_son_is_not_an_existing_booking(now: datetime, day: str, at: str, person: str) -> None:
     got = resolve(f"Could I bring my {person} at {at} {day}? School ends at 3.", now)
     assert same_request(got, resolve(f"{day} at {at}", now))
+
+
+@SETTINGS
+@given(now=nows, when=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1)))
+def test_an_iso_datetime_is_its_date_and_wall_time(now: datetime, when: datetime) -> None:
+    stamp = when.replace(second=0, microsecond=0)
+    for text in (stamp.isoformat(), f"{stamp.isoformat()}+01:00", f"{stamp.isoformat()}Z"):
+        got = resolve(text, now)
+        assert same_request(got, resolve(f"{stamp:%Y-%m-%d} at {stamp:%H:%M}", now)), text
+        assert got.time == stamp.time()

@@ -32,6 +32,11 @@ from .lexicon import (
 
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u2019": "'"})
 _MERIDIEM = re.compile(r"(\d)\s*([ap])\.?\s?m\b\.?|(\d)\s*([ap])\b(?!')")
+# ISO 8601 date-times ("2027-01-06T10:00:00+01:00") as "2027-01-06 at 10:00": the wall time
+# as written, read in the clinic's zone.
+_ISO_DATETIME = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2})t(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?(?![\d:])"
+)
 _OCLOCK = re.compile(r"\bo\s?['\"`´]?\s?clock\b")
 # A dot after an abbreviated day or month ("Mon.", "Dec.") does not end a sentence.
 _ABBREVIATION_DOT = re.compile(
@@ -47,6 +52,7 @@ _TOKEN = re.compile(
 
 def normalize(text: str) -> str:
     text = text.lower().translate(_DASHES)
+    text = _ISO_DATETIME.sub(r"\1 at \2", text)
     text = _MERIDIEM.sub(_meridiem, text)
     text = _OCLOCK.sub(" oclock", text).replace("@", " at ").replace("&", " and ")
     text = " ".join(SPELLING.get(word, word) for word in text.split())
