@@ -63,6 +63,15 @@ ANSWER_INTENTS: dict[str, frozenset[str]] = {
         {"inform", "cancel_appointment", "choose_appointment", "affirm", "deny"}
     ),
 }
+# A message the classifier is unsure of may still answer the question ("a routine checkup
+# this time round"): every form tries it; when it fills nothing the fallback rule answers.
+ANSWER_INTENTS = {form: intents | {"nlu_fallback"} for form, intents in ANSWER_INTENTS.items()}
+# The intent that opened each form: said again mid-form, it is not a misunderstanding.
+OWN_INTENT = {
+    "booking_form": "book_appointment",
+    "reschedule_form": "reschedule_appointment",
+    "cancel_form": "cancel_appointment",
+}
 DENTIST_COMMAND = re.compile(
     r"\b(un)?block\b|\btime ?off\b|\bday off\b|\b(my|working|office) hours\b"
     r"|\bi(?: a|\')?m (?:off|away|out)\b|\bi (?:work|start|finish)\b",

@@ -74,6 +74,9 @@ def test_fallback_escalates_rephrase_then_menu_then_a_person(seeded_engine: Engi
     assert third[0]["response"] == "utter_handing_over"
     assert "front desk" in said(third)
     assert len(rows(seeded_engine, "SELECT id FROM handoff_request")) == 1
+    fourth, _ = run(ActionFallback(), _after_misses(4))
+    assert fourth[0]["response"] == "utter_handoff_pending"  # no second request, no loop
+    assert len(rows(seeded_engine, "SELECT id FROM handoff_request")) == 1
 
 
 def test_a_yes_after_a_booking_suggestion_starts_the_booking() -> None:

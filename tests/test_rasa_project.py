@@ -20,7 +20,7 @@ NLU_REPORT = REPO_ROOT / "docs" / "nlu"
 # Responses Rasa itself sends (form questions, the fallback) look unused to the validator.
 IMPLICIT = re.compile(
     r"The utterance '(utter_ask_\w+|utter_default|utter_ask_rephrase|utter_handing_over"
-    r"|utter_pick_a_time|utter_what_next)' is not"
+    r"|utter_pick_a_time|utter_what_next|utter_handoff_pending)' is not"
 )
 
 
