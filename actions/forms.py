@@ -84,10 +84,31 @@ def form_name(tracker: Tracker) -> str:
 
 
 def reads_as_answer(tracker: Tracker) -> bool:
-    """Whether the latest message is an answer to the open form (see ANSWER_INTENTS)."""
+    """Whether the latest message is an answer to the open form: an answer intent (see
+    ANSWER_INTENTS), or, whatever the intent, it names what the form is asking for (a dentist
+    when asked which dentist, a treatment when asked what for: "I'll go with dr shah" is an
+    answer even when it is classified as something else)."""
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
     form = form_name(tracker)
-    return not form or intent in ANSWER_INTENTS.get(form, frozenset())
+    if not form or intent in ANSWER_INTENTS.get(form, frozenset()):
+        return True
+    return names_requested_slot(tracker)
+
+
+def names_requested_slot(tracker: Tracker) -> bool:
+    requested = tracker.get_slot("requested_slot")
+    if requested == "dentist":
+        return named_dentist(tracker) is not None
+    if requested == "treatment":
+        return offers.treatment_from(tracker) is not None
+    return False
+
+
+def named_dentist(tracker: Tracker) -> str | None:
+    """A dentist entity of the latest message, whatever its intent."""
+    entities = (tracker.latest_message or {}).get("entities") or []
+    values = [str(e["value"]) for e in entities if e.get("entity") == "dentist" and e.get("value")]
+    return values[0] if values else None
 
 
 class GuardedForm(FormValidationAction):
@@ -168,6 +189,16 @@ class GuardedForm(FormValidationAction):
 class ValidateBookingForm(GuardedForm):
     def name(self) -> str:
         return "validate_booking_form"
+
+    def extract_dentist(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        """A dentist named while the form asks for one, whatever the message was classified
+        as (the slot's own mapping only listens to booking intents)."""
+        if tracker.get_slot("requested_slot") != "dentist" or tracker.get_slot("dentist"):
+            return {}
+        name = named_dentist(tracker)
+        return {"dentist": name} if name else {}
 
     def extract_treatment(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

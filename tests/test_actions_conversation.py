@@ -219,3 +219,26 @@ def test_a_full_afternoon_offers_later_afternoons_not_mornings(seeded_engine: En
     tz = noon.tzinfo
     assert all(s.starts_at.astimezone(tz).date() > noon.date() for s in found)
     assert all(12 <= s.starts_at.astimezone(tz).hour < 17 for s in found)
+
+
+def test_a_dentist_named_when_asked_is_an_answer_whatever_the_intent() -> None:
+    trk = tracker(
+        "I'll go with dr shah",
+        "stop",
+        form="booking_form",
+        entities=[{"entity": "dentist", "value": "shah"}],
+        slots={"treatment": "checkup", "requested_slot": "dentist"},
+    )
+    _, slots = run(FORM, trk)
+    assert slots["dentist"] == "3"
+
+
+def test_faq_topic_from_the_words_when_no_entity() -> None:
+    from actions.info import ActionClinicInfo
+
+    messages, _ = run(
+        ActionClinicInfo(), tracker("oh btw, anywhere to park close by?", "clinic_info")
+    )
+    assert "Parking" in said(messages)
+    messages, _ = run(ActionClinicInfo(), tracker("how much does a filling cost", "clinic_info"))
+    assert "Prices" in said(messages)

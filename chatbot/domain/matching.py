@@ -56,6 +56,7 @@ LAY_TERMS: dict[str, tuple[str, ...]] = {
         "tooth out",
         "teeth out",
         "take out",
+        "taken out",
         "remove a tooth",
         "wisdom tooth",
         "wisdom teeth",

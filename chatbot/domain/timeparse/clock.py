@@ -20,6 +20,16 @@ def after_a_day(m: re.Match[str]) -> bool:
     return _DAY_BEFORE.search(m.string, max(0, m.start() - 9), m.start()) is not None
 
 
+_MONTH_BEFORE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? $"
+)
+
+
+def after_a_month(m: re.Match[str]) -> bool:
+    """Whether the match follows a month name: its number is a day of that month."""
+    return _MONTH_BEFORE.search(m.string, max(0, m.start() - 10), m.start()) is not None
+
+
 _WORD_TIMES = {"noon": Clock(12, 0, fixed=True), "midday": Clock(12, 0, fixed=True)}
 _WORD_TIMES["midnight"] = Clock(0, 0, fixed=True)
 
@@ -108,6 +118,8 @@ def _past_to(m: re.Match[str], env: Env) -> Fields | None:
         return None
     if q.isdigit() and m[0][0].isdigit() and after_a_day(m):
         return None  # "Mon-Fri 10 to 2" is a range of hours, not 1:50
+    if q.isdigit() and (after_a_month(m) or (direction == "after" and m["mer"])):
+        return None  # "Dec 15 after 2pm", "the 15 after 2pm": a day, then a window
 
     base = _WORD_TIMES.get(m["h"]) or Clock(int(m["h"]), 0, m["mer"])
     if base.hour > 23 or minutes > 59:
