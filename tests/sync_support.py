@@ -24,7 +24,12 @@ def settings(**overrides: Any) -> Settings:
 
 
 def token(role: str, ident: int | None = None, *, ttl_s: int = 600) -> str:
-    ids = {"patient": {"patient_id": ident}, "dentist": {"dentist_id": ident}}.get(role, {})
+    """A web token; `chatbot` (like `patient`) carries the patient id it acts for."""
+    ids = {
+        "patient": {"patient_id": ident},
+        "chatbot": {"patient_id": ident},
+        "dentist": {"dentist_id": ident},
+    }.get(role, {})
     sub = f"{role}-{ident}" if ident is not None else role
     return issue_token(SECRET, Principal(sub=sub, role=role, **ids), ttl_s)  # type: ignore[arg-type]
 

@@ -277,7 +277,7 @@ async def _ws_none(w: World) -> int:
 for _role, _ident, _method, _path, _expect in [
     ("patient", 1, "GET", "/api/realtime/stats", 403),
     ("dentist", 1, "GET", "/api/realtime/stats", 403),
-    ("chatbot", None, "GET", "/api/realtime/stats", 403),
+    ("chatbot", 1, "GET", "/api/realtime/stats", 403),
     ("patient", 1, "GET", "/api/webhooks", 403),
     ("dentist", 1, "DELETE", "/api/webhooks/1", 403),
     ("patient", 1, "POST", "/api/webhooks/deliveries/1/redeliver", 403),

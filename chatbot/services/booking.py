@@ -175,7 +175,7 @@ def _cancel_row(conn: Connection, principal: Principal, row: dict[str, Any], rea
         return dict(row["doc"])
     if row["status"] not in ("held", "scheduled", "confirmed"):
         raise InvalidInput(f"A {row['status']} appointment cannot be cancelled.")
-    if principal.role in ("patient", "chatbot") and row["starts_at"] <= dt.datetime.now(UTC):
+    if principal.patient_scoped and row["starts_at"] <= dt.datetime.now(UTC):
         raise InvalidInput("This appointment has already started; please call the clinic.")
     notes = row["notes"]
     if reason:
@@ -198,7 +198,7 @@ def set_status(engine: Engine, principal: Principal, appointment_id: int, status
     """Move along the allowed transitions (see domain.models.STATUS_TRANSITIONS)."""
     if status not in ("scheduled", "confirmed", "arrived", "completed", "no_show", "cancelled"):
         raise InvalidInput(f"Unknown status {str(status)[:40]!r}.")
-    if principal.role in ("patient", "chatbot") and status not in _PATIENT_STATUSES:
+    if principal.patient_scoped and status not in _PATIENT_STATUSES:
         raise Forbidden("Only the clinic can set that status.")
     with repository.transaction(engine) as conn:
         row = _locked(conn, principal, appointment_id)
@@ -234,7 +234,7 @@ def list_appointments(
     patient_id: int | None = None,
     include_cancelled: bool = False,
 ) -> list[Doc]:
-    """Appointments the caller may see (patient: own; dentist: own; admin/chatbot: all),
+    """Appointments the caller may see (patient/chatbot: that patient's; dentist: own; admin: all),
     ordered by start. Live holds are included, expired ones only with include_cancelled."""
     if start is not None:
         start = aware(start, "start")
@@ -246,7 +246,7 @@ def list_appointments(
         dentist_id = ident(dentist_id, "dentist id")
     if patient_id is not None:
         patient_id = ident(patient_id, "patient id")
-    if principal.role == "patient":
+    if principal.patient_scoped:
         if patient_id not in (None, principal.patient_id):
             raise Forbidden("You may only see your own appointments.")
         patient_id = principal.patient_id
@@ -272,7 +272,7 @@ def request_handoff(
     if patient_id is not None:
         patient_id = ident(patient_id, "patient id")
         act_for(principal, patient_id=patient_id, dentist_id=None)
-    elif principal.role == "patient":
+    elif principal.patient_scoped:
         patient_id = principal.patient_id
     sender = text_arg(sender, "sender", max_len=200, required=True)
     reason = text_arg(reason, "reason", max_len=10000)[:2000]

@@ -44,12 +44,12 @@ def window(start: Any, end: Any, *, max_days: int) -> tuple[dt.datetime, dt.date
 def act_for(principal: Principal, *, patient_id: int | None, dentist_id: int | None) -> None:
     """May `principal` write on behalf of this patient with this dentist?
 
-    admin/chatbot: anyone (the action server verifies the patient itself); patient: own
-    patient_id only; dentist: own dentist_id only.
+    admin: anyone; patient (and the `chatbot` service role, which acts for the one patient in
+    its claims): own patient_id only; dentist: own dentist_id only.
     """
-    if principal.role in ("admin", "chatbot"):
+    if principal.role == "admin":
         return
-    if principal.role == "patient" and patient_id == principal.patient_id:
+    if principal.patient_scoped and patient_id == principal.patient_id:
         return
     if principal.role == "dentist" and dentist_id == principal.dentist_id:
         return
