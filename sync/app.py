@@ -34,6 +34,7 @@ from sync.keys import (
     require_role,
 )
 from sync.listener import Listener
+from sync.ratelimit import setup_write_rate_limit
 from sync.realtime_api import setup_realtime_api
 from sync.rest import setup_rest
 from sync.stats import Stats
@@ -112,6 +113,7 @@ def create_app(
             engine.dispose()
 
     app.cleanup_ctx.append(runtime)
+    setup_write_rate_limit(app)
     setup_realtime_api(app)
     setup_ws(app)
     setup_rest(app)

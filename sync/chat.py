@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import time
-from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 from unicodedata import category
@@ -26,39 +23,12 @@ from chatbot.config import Settings
 from chatbot.errors import Unauthorized
 from sync.jsonapi import json_error
 from sync.keys import SETTINGS, principal_from_request
+from sync.ratelimit import SlidingWindowLimiter, too_many
 
 log = logging.getLogger(__name__)
 
 RASA_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=3)
 TURN_TOKEN_TTL_S = 120
-
-
-class SlidingWindowLimiter:
-    """At most `limit` hits per `window_s` seconds per key (a log of recent hit times)."""
-
-    def __init__(self, limit: int, window_s: float, max_keys: int = 100_000) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self.max_keys = max_keys
-        self._hits: dict[str, deque[float]] = {}
-
-    def hit(self, key: str, now: float | None = None) -> float:
-        """Record a hit; return 0 when allowed, else the seconds until the next one is."""
-        now = time.monotonic() if now is None else now
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return hits[0] + self.window_s - now
-        hits.append(now)
-        if len(self._hits) > self.max_keys:
-            self._forget_idle(now)
-        return 0.0
-
-    def _forget_idle(self, now: float) -> None:
-        idle = [k for k, h in self._hits.items() if not h or h[-1] <= now - self.window_s]
-        for key in idle:
-            del self._hits[key]
 
 
 CHAT_HTTP = web.AppKey("chat_http", aiohttp.ClientSession)
@@ -110,11 +80,7 @@ async def chat(request: web.Request) -> web.StreamResponse:
         return json_error(401, exc.code, str(exc))
     wait_s = request.app[CHAT_LIMITER].hit(principal.sub)
     if wait_s > 0:
-        limited = json_error(
-            429, "rate_limited", "You are sending messages too quickly; please wait a moment."
-        )
-        limited.headers["Retry-After"] = str(max(1, math.ceil(wait_s)))
-        return limited
+        return too_many(wait_s, "You are sending messages too quickly; please wait a moment.")
     message = await _read_message(request, settings)
     if isinstance(message, web.Response):
         return message

@@ -20,7 +20,7 @@ from chatbot.domain.models import WeeklyHours
 from chatbot.errors import InvalidInput
 from chatbot.services import availability, booking, catalog
 from sync.jsonapi import int_param, json_response, read_json
-from sync.keys import CACHE, ENGINE, principal_from_request
+from sync.keys import CACHE, ENGINE, SETTINGS, principal_from_request
 
 T = TypeVar("T")
 DEFAULT_SLOT_WINDOW = dt.timedelta(days=14)
@@ -168,6 +168,7 @@ async def create_appointment(request: web.Request) -> web.Response:
         "dentist_id": body.dentist_id,
         "treatment": body.treatment,
         "starts_at": _localize(body.starts_at, await _tz(request)),
+        "limits": request.app[SETTINGS].patient_limits,
     }
     if body.hold:
         doc = await _call(request, booking.hold_slot, principal, **common)
