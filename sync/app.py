@@ -19,7 +19,7 @@ from chatbot.config import Settings
 from chatbot.db import database_url, libpq_url, make_engine, migrate
 from sync.cache import SlotCache
 from sync.hub import EventHub
-from sync.jsonapi import error_middleware
+from sync.jsonapi import error_middleware, harden_headers
 from sync.keys import (
     CACHE,
     DB_URL,
@@ -113,6 +113,7 @@ def create_app(
             engine.dispose()
 
     app.cleanup_ctx.append(runtime)
+    app.on_response_prepare.append(harden_headers)
     setup_write_rate_limit(app)
     setup_realtime_api(app)
     setup_ws(app)
