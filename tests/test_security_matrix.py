@@ -52,7 +52,7 @@ CASE_MODULES = (
     security_cases_events,
     security_cases_limits,
     security_cases_hosts,
-)  # registration order = run order
+)  # cases register on import, so they run in import order (auth, events, hosts, ...)
 pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
     pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
