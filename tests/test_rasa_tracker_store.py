@@ -89,3 +89,27 @@ def test_no_event_row_holds_a_token(db_url: str) -> None:
     assert not [row for row in rows if token in row or JWT_SHAPE.search(row)]
     assert any('"role": "patient"' in row for row in rows)  # the rest of the metadata stays
     assert saved["text"] == "book a checkup, my token is [redacted]"
+
+
+def test_endpoints_yml_as_rasa_reads_it() -> None:
+    """The action server URL takes the Procfile's ACTION_PORT (Rasa expands ${...} in plain
+    YAML scalars only) and the tracker store is the token-free one."""
+    code = (
+        "from rasa.core.utils import read_endpoints_from_path as r; e = r('endpoints.yml'); "
+        "print(e.action.url, e.tracker_store.type, e.tracker_store.url)"
+    )
+    done = subprocess.run(
+        [str(RASA_PY), "-c", code],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "ACTION_PORT": "5999",
+             "RASA_TRACKER_DB_URL": "postgresql://u:@/db?host=/tmp"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == [
+        "http://127.0.0.1:5999/webhook",
+        "rasa_ext.tracker_store.TokenFreeSQLTrackerStore",
+        "postgresql://u:@/db?host=/tmp",
+    ]
