@@ -20,9 +20,7 @@ def after_a_day(m: re.Match[str]) -> bool:
     return _DAY_BEFORE.search(m.string, max(0, m.start() - 9), m.start()) is not None
 
 
-_MONTH_BEFORE = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? $"
-)
+_MONTH_BEFORE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? $")
 
 
 def after_a_month(m: re.Match[str]) -> bool:
