@@ -188,6 +188,9 @@ class ActionCheckAvailability(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if context.principal(tracker) is None:  # the action server answers signed-in users only
+            dispatcher.utter_message(text=context.SIGN_IN)
+            return []
         tz = context.clinic().tz
         events: list[EventType] = []
         name = tracker.get_slot("dentist")

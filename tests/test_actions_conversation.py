@@ -242,3 +242,12 @@ def test_faq_topic_from_the_words_when_no_entity() -> None:
     assert "Parking" in said(messages)
     messages, _ = run(ActionClinicInfo(), tracker("how much does a filling cost", "clinic_info"))
     assert "Prices" in said(messages)
+
+
+def test_availability_needs_a_signed_in_caller(seeded_engine: Engine) -> None:
+    from actions.booking import ActionCheckAvailability
+
+    trk = tracker("anything free tomorrow?", "check_availability", auth=None)
+    messages, slots = run(ActionCheckAvailability(), trk)
+    assert "Please sign in" in said(messages) and not any(m.get("buttons") for m in messages)
+    assert slots == {}
