@@ -106,6 +106,9 @@ class ActionRouteInform(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot("suggested") == "block" and carries_booking_details(tracker):
+            # the dentist was asked "which time should I block?": this is the answer
+            return [SlotSet("suggested", None), FollowupAction("action_dentist_block_time")]
         if carries_booking_details(tracker):
             return [FollowupAction("booking_form")]
         dispatcher.utter_message(response="utter_what_next", buttons=MENU)

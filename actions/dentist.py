@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -13,7 +13,7 @@ from actions import context, offers
 from actions.appointments import ActionListAppointments
 from chatbot.auth import Principal
 from chatbot.domain.models import WeeklyHours
-from chatbot.domain.timeparse import Mention, resolve
+from chatbot.domain.timeparse import Mention, Resolution, resolve
 from chatbot.errors import BookingError
 from chatbot.services import availability, schedule
 
@@ -104,6 +104,19 @@ class ActionDentistSetHours(Action):
         return []
 
 
+def _time_off(res: Resolution) -> tuple[dt.datetime, dt.datetime] | str:
+    """The window to block, or what to ask. For time off, "I'm not available Wednesday 1-4"
+    names the time to block: a negated mention counts as the window itself."""
+    if res.error:
+        return res.error
+    if res.start and res.end:
+        return res.start, res.end
+    negated = [m for m in res.mentions if m.negated and m.start and m.end]
+    if negated and negated[0].start and negated[0].end:
+        return negated[0].start, negated[0].end
+    return 'Which time should I block? For example "Friday 2–5pm".'
+
+
 class ActionDentistBlockTime(Action):
     def name(self) -> str:
         return "action_dentist_block_time"
@@ -115,33 +128,32 @@ class ActionDentistBlockTime(Action):
         if who is None or who.dentist_id is None:
             return []
         tz = context.clinic().tz
-        res = context.when_of(tracker, tz)
-        if res.error or not res.start or not res.end:
-            dispatcher.utter_message(
-                text=res.error or 'Which time should I block? For example "Friday 2–5pm".'
-            )
-            return []
+        window = _time_off(context.when_of(tracker, tz))
+        if isinstance(window, str):
+            dispatcher.utter_message(text=window)
+            return [SlotSet("suggested", "block")]  # a time typed next continues this
+        start, finish = window
         try:
             availability.block_time(
                 context.engine(),
                 who,
                 dentist_id=who.dentist_id,
-                starts_at=res.start,
-                ends_at=res.end,
+                starts_at=start,
+                ends_at=finish,
                 reason="blocked in chat",
             )
         except BookingError as err:
             dispatcher.utter_message(text=str(err))
             return []
         end = (
-            res.end - dt.timedelta(minutes=1)
-            if _whole_days(Mention("", None, None, res.start, res.end))
-            else res.end
+            finish - dt.timedelta(minutes=1)
+            if _whole_days(Mention("", None, None, start, finish))
+            else finish
         )
         dispatcher.utter_message(
-            text=f"Blocked {offers.when_text(res.start, tz)} to {offers.when_text(end, tz)}."
+            text=f"Blocked {offers.when_text(start, tz)} to {offers.when_text(end, tz)}."
         )
-        return []
+        return [SlotSet("suggested", None)]
 
 
 class ActionDentistMySchedule(Action):

@@ -6,6 +6,7 @@ import datetime as dt
 
 from booking_support import PATIENT1
 from bot_support import bot_db, next_weekday, rows, run, said, tracker  # noqa: F401
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine
 
 from actions import context
@@ -120,3 +121,26 @@ def test_recurring_hours_come_from_the_whole_message() -> None:
     ]
     first_of_next_month = (now.date().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     assert valid_from == first_of_next_month
+
+
+def test_not_available_names_the_time_to_block(seeded_engine: Engine) -> None:
+    from actions.dentist import ActionDentistBlockTime
+
+    text = "I'm not available wednesday from 1 to 4pm, block it"
+    messages, _ = run(ActionDentistBlockTime(), tracker(text, auth="dentist-2"))
+    assert "Blocked" in said(messages) and "13:00" in said(messages)
+    blocks = rows(seeded_engine, "SELECT dentist_id FROM availability_exception")
+    assert blocks == [{"dentist_id": 2}]
+
+
+def test_a_time_typed_after_which_time_continues_the_block() -> None:
+    from actions.conversation import ActionRouteInform
+    from actions.dentist import ActionDentistBlockTime
+
+    _, slots = run(ActionDentistBlockTime(), tracker("block it please", auth="dentist-1"))
+    assert slots == {"suggested": "block"}
+    trk = tracker("wednesday 13:00-16:00", "inform", auth="dentist-1", slots=slots)
+    events = ActionRouteInform().run(CollectingDispatcher(), trk, {})
+    assert [e.get("name") for e in events if e.get("event") == "followup"] == [
+        "action_dentist_block_time"
+    ]
