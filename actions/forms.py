@@ -236,7 +236,10 @@ class ValidateBookingForm(GuardedForm):
         if dentist is None:
             return {"dentist": None}
         picked = offers.decode_choice(tracker.get_slot("slot_choice"))
-        changed = picked is not None and picked[0] != dentist.id  # "no, with Dr Rossi"
+        shown = [c for c in map(offers.decode_choice, tracker.get_slot("offered_slots") or []) if c]
+        changed = (picked is not None and picked[0] != dentist.id) or (
+            bool(shown) and all(c[0] != dentist.id for c in shown)
+        )  # "no, with Dr Rossi": what was picked or offered is someone else's time
         return {**(forget_offer(tracker) if changed else {}), "dentist": str(dentist.id)}
 
     def validate_slot_choice(

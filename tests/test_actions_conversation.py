@@ -251,3 +251,22 @@ def test_availability_needs_a_signed_in_caller(seeded_engine: Engine) -> None:
     messages, slots = run(ActionCheckAvailability(), trk)
     assert "Please sign in" in said(messages) and not any(m.get("buttons") for m in messages)
     assert slots == {}
+
+
+def test_another_dentist_named_after_an_offer_searches_again() -> None:
+    offered = [choice(1, next_weekday(2, 10)), choice(1, next_weekday(2, 11))]
+    trk = tracker(
+        "can it be with marco rossi instead?",
+        "inform",
+        form="booking_form",
+        entities=[{"entity": "dentist", "value": "rossi"}],
+        slots={
+            "treatment": "filling",
+            "dentist": "1",
+            "offered_slots": offered,
+            "requested_slot": "slot_choice",
+        },
+        set_now={"dentist": "rossi"},
+    )
+    _, slots = run(FORM, trk)
+    assert slots["dentist"] == "2" and slots["offered_slots"] is None
