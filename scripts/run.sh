@@ -16,7 +16,6 @@ stop_db() {  # stop the embedded server we started (never an external DATABASE_U
 RASA_TRACKER_DB_URL=$(printf '%s' "$DATABASE_URL" | sed -E 's#^postgres(ql)?(\+[a-z0-9]+)?://#postgresql://#')
 export RASA_TRACKER_DB_URL
 trap stop_db EXIT
-scripts/train.sh
 port=${APP_PORT:-8080}
 cat >&2 <<MSG
 
@@ -28,7 +27,10 @@ cat >&2 <<MSG
   Rasa (local)    http://127.0.0.1:${RASA_PORT:-5005} (REST channel only)   actions: 127.0.0.1:${ACTION_PORT:-5055}
   Token for curl  make token ROLE=admin
 
-  (Rasa needs ~40 s to load its model; Ctrl-C stops everything, Postgres included.)
+  Pages and REST work at once; the chat says "starting" while Rasa trains (if the data
+  changed: progress below) and loads its model (~40 s). Ctrl-C stops everything.
 
 MSG
+.venv/bin/python scripts/ready.py "http://localhost:${port}" "http://127.0.0.1:${ACTION_PORT:-5055}" \
+    "http://127.0.0.1:${RASA_PORT:-5005}" &
 .venv/bin/honcho -f Procfile start

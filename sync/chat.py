@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from chatbot.auth import TURN_TOKEN_TTL_S, Principal, issue_turn_token
 from chatbot.config import Settings
 from chatbot.errors import BookingError
+from sync.assistant import AssistantGate
 from sync.jsonapi import json_error, parse_json, require_json_media_type
 from sync.keys import SETTINGS, principal_from_request
 from sync.ratelimit import SlidingWindowLimiter, too_many
@@ -34,6 +35,7 @@ RASA_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=3)
 
 CHAT_HTTP = web.AppKey("chat_http", aiohttp.ClientSession)
 CHAT_LIMITER = web.AppKey("chat_limiter", SlidingWindowLimiter)
+CHAT_GATE = web.AppKey("chat_gate", AssistantGate)
 
 
 class ChatIn(BaseModel):
@@ -92,7 +94,26 @@ async def chat(request: web.Request) -> web.StreamResponse:
     message = await _read_message(request, settings)
     if isinstance(message, web.Response):
         return message
-    return await _forward(request.app, principal, token, message)
+    gate = request.app[CHAT_GATE]
+    readiness = await gate.readiness(request.app[CHAT_HTTP])
+    if not readiness.ready:
+        return _unavailable("assistant_starting", readiness.message(), retry_after_s=5)
+    with gate.slot(principal.sub) as admitted:
+        if not admitted:
+            return _unavailable(
+                "assistant_busy", "The assistant is busy; retrying in a moment.", retry_after_s=1
+            )
+        return await _forward(request.app, principal, token, message)
+
+
+async def chat_status(request: web.Request) -> web.Response:
+    """`GET /api/chat/status` (any valid token): ready | starting | training (+ percent)."""
+    try:
+        principal_from_request(request)
+    except BookingError as exc:
+        return json_error(exc.http_status, exc.code, str(exc))
+    readiness = await request.app[CHAT_GATE].readiness(request.app[CHAT_HTTP])
+    return web.json_response(readiness.as_json())
 
 
 async def _forward(
@@ -118,6 +139,7 @@ async def _forward(
             replies: Any = await resp.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         log.warning("rasa unreachable at %s: %s", url, exc.__class__.__name__)
+        app[CHAT_GATE].mark_unreachable()
         return _unavailable()
     if not isinstance(replies, list):
         log.warning("rasa replied with %s, not a list", type(replies).__name__)
@@ -125,10 +147,15 @@ async def _forward(
     return web.json_response(replies)
 
 
-def _unavailable() -> web.Response:
-    return json_error(
-        503, "assistant_unavailable", "The assistant is unavailable right now; please try again."
-    )
+def _unavailable(
+    code: str = "assistant_unavailable",
+    message: str = "The assistant is unavailable right now; please try again.",
+    *,
+    retry_after_s: int = 5,
+) -> web.Response:
+    resp = json_error(503, code, message)
+    resp.headers["Retry-After"] = str(retry_after_s)
+    return resp
 
 
 def setup_chat(app: web.Application) -> None:
@@ -136,6 +163,7 @@ def setup_chat(app: web.Application) -> None:
     Needs `app[SETTINGS]` (jwt secret, rasa_url, limits)."""
     settings = app[SETTINGS]
     app[CHAT_LIMITER] = SlidingWindowLimiter(settings.chat_rate_limit, settings.chat_rate_window_s)
+    app[CHAT_GATE] = AssistantGate(settings.rasa_url, max_inflight=settings.chat_max_inflight)
 
     async def http_session(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession(timeout=RASA_TIMEOUT) as session:
@@ -144,3 +172,4 @@ def setup_chat(app: web.Application) -> None:
 
     app.cleanup_ctx.append(http_session)
     app.router.add_post("/api/chat", chat)
+    app.router.add_get("/api/chat/status", chat_status)

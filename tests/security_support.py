@@ -35,6 +35,11 @@ HTMLJS = '<script>alert(1)</script><img src=x onerror="alert(document.cookie)">'
 APPTS = "/api/appointments"
 
 
+async def _rasa_root(_request: web.Request) -> web.Response:
+    """Rasa answers its root once its model is loaded (the gateway's readiness probe)."""
+    return web.Response(text="Hello from Rasa")
+
+
 @dataclass
 class World:
     client: TestClient[Any, Any]
@@ -179,6 +184,7 @@ async def fake_rasa(seen: list[dict[str, Any]]) -> TestServer:
 
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)
+    app.router.add_get("/", _rasa_root)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     return server

@@ -28,6 +28,11 @@ BOT_REPLY = [
 ]
 
 
+async def _rasa_root(_request: web.Request) -> web.Response:
+    """Rasa answers its root once its model is loaded (the gateway's readiness probe)."""
+    return web.Response(text="Hello from Rasa")
+
+
 @dataclass
 class FakeRasa:
     url: str
@@ -44,6 +49,7 @@ async def fake_rasa() -> AsyncIterator[FakeRasa]:
 
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)
+    app.router.add_get("/", _rasa_root)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -192,11 +198,72 @@ async def test_malformed_body_is_422(aiohttp_client, fake_rasa, body):
     assert fake_rasa.received == []
 
 
-async def test_rasa_down_is_503_json(aiohttp_client):
+async def test_rasa_down_is_503_json_with_retry_after(aiohttp_client):
     client = await _client(aiohttp_client, _settings(f"http://127.0.0.1:{_closed_port()}"))
     resp = await client.post("/api/chat", json={"message": "hi"}, headers=_auth())
-    assert resp.status == 503
-    assert (await resp.json())["error"] == "assistant_unavailable"
+    assert resp.status == 503 and resp.headers["Retry-After"] == "5"
+    assert (await resp.json())["error"] == "assistant_starting"
+    status = await client.get("/api/chat/status", headers=_auth())
+    assert (await status.json()) == {"state": "starting", "percent": None, "ready": False}
+    assert (await client.get("/api/chat/status")).status == 401
+
+
+async def test_training_progress_is_reported_while_rasa_is_not_up(
+    aiohttp_client, tmp_path, monkeypatch
+):
+    from sync import assistant
+
+    progress = tmp_path / "progress.json"
+    progress.write_text('{"state": "training", "percent": 40}')
+    monkeypatch.setattr(assistant, "PROGRESS_FILE", progress)
+    client = await _client(aiohttp_client, _settings(f"http://127.0.0.1:{_closed_port()}"))
+    status = await (await client.get("/api/chat/status", headers=_auth())).json()
+    assert status == {"state": "training", "percent": 40, "ready": False}
+    resp = await client.post("/api/chat", json={"message": "hi"}, headers=_auth())
+    assert "training its language model (40 %)" in (await resp.json())["message"]
+
+
+async def test_overload_is_shed_at_once_not_queued(aiohttp_client):
+    """With Rasa slow, a user's second turn while the first is in flight, and any turn beyond
+    the in-flight bound, get 503 + Retry-After immediately (never a gateway timeout)."""
+    import asyncio
+
+    release = asyncio.Event()
+    fake = web.Application()
+
+    async def slow_webhook(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.json_response([{"text": "ok"}])
+
+    fake.router.add_post("/webhooks/rest/webhook", slow_webhook)
+    fake.router.add_get("/", _rasa_root)
+    runner = web.AppRunner(fake)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    client = await _client(aiohttp_client, _settings(url, chat_max_inflight=2))
+    try:
+        first = asyncio.ensure_future(
+            client.post("/api/chat", json={"message": "a"}, headers=_auth("patient-1"))
+        )
+        second = asyncio.ensure_future(
+            client.post("/api/chat", json={"message": "b"}, headers=_auth("patient-2", 2))
+        )
+        await asyncio.sleep(0.3)
+        same_user = await client.post("/api/chat", json={"message": "c"}, headers=_auth())
+        third_user = await client.post(
+            "/api/chat", json={"message": "d"}, headers=_auth("patient-3", 3)
+        )
+        assert not release.is_set()  # both refusals came back while Rasa was still busy
+        for resp in (same_user, third_user):
+            assert resp.status == 503 and resp.headers["Retry-After"] == "1"
+            assert (await resp.json())["error"] == "assistant_busy"
+        release.set()
+        assert [(await r).status for r in (first, second)] == [200, 200]
+    finally:
+        release.set()
+        await runner.cleanup()
 
 
 async def test_bodies_other_than_json_are_415(aiohttp_client, fake_rasa):

@@ -63,15 +63,47 @@ export class ChatWidget {
       this._render(replies ?? []);
       this.onReply(replies ?? []);
     } catch (err) {
-      this._fail(message, err);
+      waiting = this._fail(message, err);
     } finally {
-      this.pending = null;
-      this._busy(false);
-      this.input.focus();
+      if (!waiting) {
+        this.pending = null;
+        this._busy(false);
+        this.input.focus();
+      }
     }
   }
 
+  /** 503 while Rasa starts (training, loading) or sheds load: say so, wait, send again. */
+  _waitAndResend(message, err) {
+    const starting = err.code === 'assistant_starting';
+    this.failed = null;
+    showBanner(this.banner, starting ? err.message : 'The assistant is busy, retrying…');
+    this.retryButton.hidden = true;
+    this.errorBox.hidden = false;
+    const again = async () => {
+      if (starting) {
+        const status = await api('/api/chat/status').catch(() => null);
+        if (!status?.ready) {
+          if (status?.state === 'training') {
+            showBanner(this.banner, `The assistant is starting: training its language model (${status.percent ?? 0} %).`);
+          }
+          setTimeout(again, 3000);
+          return;
+        }
+      }
+      this.errorBox.hidden = true;
+      this.pending = null;
+      await this._send(message);
+    };
+    setTimeout(again, Math.max(1, err.retryAfter || 3) * 1000);
+  }
+
   _fail(message, err) {
+    if (err instanceof ApiError && err.status === 503
+        && (err.code === 'assistant_starting' || err.code === 'assistant_busy')) {
+      this._waitAndResend(message, err);
+      return true;
+    }
     let text = 'Could not reach the clinic. Check your connection and try again.';
     let canRetry = true;
     if (err instanceof ApiError) {
@@ -84,6 +116,7 @@ export class ChatWidget {
     showBanner(this.banner, text);
     this.retryButton.hidden = !canRetry;
     this.errorBox.hidden = false;
+    return false;
   }
 
   _busy(busy) {

@@ -1,0 +1,57 @@
+"""Turn `rasa train` output into honest progress: one line per 10 % of the DIET epochs with
+elapsed time and an estimate, no third-party warning walls. Writes `models/.progress.json`
+(read by the web app's `/api/chat/status`, so the chat widget can show it) and keeps the full
+output in `models/train.log` for when something goes wrong (errors are echoed too).
+
+    rasa train ... 2>&1 | python scripts/train_progress.py
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+EPOCHS = re.compile(r"Epochs:\s+(\d+)%\|.*?\|\s*(\d+)/(\d+)")
+LOUD = re.compile(r"Traceback|Error|error:|Exception|Your Rasa model is trained")
+
+
+def write_progress(state: str, percent: int) -> None:
+    tmp = MODELS / ".progress.json.tmp"
+    tmp.write_text(json.dumps({"state": state, "percent": percent}))
+    tmp.replace(MODELS / ".progress.json")
+
+
+def main() -> int:
+    MODELS.mkdir(exist_ok=True)
+    started, shown = time.monotonic(), -10
+    write_progress("training", 0)
+    with (MODELS / "train.log").open("w") as log:
+        for raw in sys.stdin:
+            log.write(raw)
+            for line in raw.split("\r"):
+                found = EPOCHS.search(line)
+                if found:
+                    percent, epoch, total = (int(g) for g in found.groups())
+                    write_progress("training", percent)
+                    if percent >= shown + 10:
+                        shown = percent - percent % 10
+                        elapsed = time.monotonic() - started
+                        left = elapsed * (100 - percent) / percent if percent else 0
+                        print(
+                            f"==> training: {percent:3d} % (epoch {epoch}/{total}), "
+                            f"{elapsed:.0f} s elapsed, ~{left:.0f} s left",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                elif LOUD.search(line):
+                    print(line.rstrip(), file=sys.stderr, flush=True)
+    write_progress("done", 100)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
