@@ -58,6 +58,7 @@ export class ChatWidget {
     this.failed = null;
     this.errorBox.hidden = true;
     this._busy(true);
+    let waiting = false;  // a 503 "starting"/"busy" keeps the turn pending and sends it again
     try {
       const replies = await api('/api/chat', { method: 'POST', body: { message: message.payload } });
       this._render(replies ?? []);
