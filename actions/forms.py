@@ -79,6 +79,9 @@ DENTIST_COMMAND = re.compile(
 )
 
 
+CORRECTION = re.compile(r"\b(instead|rather|prefer|switch|change|actually|with)\b", re.I)
+
+
 def form_name(tracker: Tracker) -> str:
     return str((tracker.active_loop or {}).get("name") or "")
 
@@ -99,6 +102,10 @@ def names_requested_slot(tracker: Tracker) -> bool:
     requested = tracker.get_slot("requested_slot")
     if requested == "dentist":
         return named_dentist(tracker) is not None
+    if requested in ("slot_choice", "confirmed"):  # "Dr Rossi instead", not "Dr Rossi's phone?"
+        return named_dentist(tracker) is not None and bool(
+            CORRECTION.search(context.user_text(tracker))
+        )
     if requested == "treatment":
         return offers.treatment_from(tracker) is not None
     return False
@@ -195,10 +202,11 @@ class ValidateBookingForm(GuardedForm):
     ) -> Slots:
         """A dentist named while the form asks for one, whatever the message was classified
         as (the slot's own mapping only listens to booking intents)."""
-        if tracker.get_slot("requested_slot") != "dentist" or tracker.get_slot("dentist"):
+        if not names_requested_slot(tracker):
             return {}
-        name = named_dentist(tracker)
-        return {"dentist": name} if name else {}
+        if tracker.get_slot("requested_slot") == "dentist" and tracker.get_slot("dentist"):
+            return {}
+        return {"dentist": named_dentist(tracker)}
 
     def extract_treatment(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -250,6 +258,10 @@ class ValidateBookingForm(GuardedForm):
     def validate_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
+        changed = tracker.slots_to_validate()
+        if value is False and ("dentist" in changed or "when" in changed):
+            # "no, actually with Dr Lee" / "no, make it Thursday": a correction, not a decline
+            return {"confirmed": None}
         return confirm_booking(value, dispatcher, tracker)
 
 

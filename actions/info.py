@@ -45,7 +45,7 @@ TOPIC_WORDS = {
 def topic_of(tracker: Tracker) -> str | None:
     """The FAQ topic: the `topic` entity, else the first topic the words point at."""
     topic = _entity(tracker, "topic")
-    if topic:
+    if topic in TOPIC_WORDS:
         return topic
     text = context.user_text(tracker)
     return next((name for name, words in TOPIC_WORDS.items() if words.search(text)), None)

@@ -270,3 +270,57 @@ def test_another_dentist_named_after_an_offer_searches_again() -> None:
     )
     _, slots = run(FORM, trk)
     assert slots["dentist"] == "2" and slots["offered_slots"] is None
+
+
+def test_no_with_another_dentist_at_the_confirmation_is_a_correction(
+    seeded_engine: Engine,
+) -> None:
+    start = next_weekday(2, 10)
+    held = run(
+        FORM,
+        tracker(
+            "/choose_slot",
+            "choose_slot",
+            form="booking_form",
+            slots={"treatment": "checkup", "dentist": "3", "requested_slot": "slot_choice"},
+            set_now={"slot_choice": choice(3, start)},
+        ),
+    )[1]
+    trk = tracker(
+        "no, actually I'd rather see Dr Lee",
+        "deny",
+        form="booking_form",
+        entities=[{"entity": "dentist", "value": "lee"}],
+        slots={
+            "treatment": "checkup",
+            "dentist": "3",
+            "slot_choice": choice(3, start),
+            "hold_id": held["hold_id"],
+            "offered_slots": [choice(3, start)],
+            "requested_slot": "confirmed",
+        },
+        set_now={"confirmed": False, "dentist": "lee"},
+    )
+    _, slots = run(FORM, trk)
+    assert slots["dentist"] == "1" and slots["confirmed"] is None
+    assert slots.get("outcome") != "declined" and slots["slot_choice"] is None
+    statuses = rows(seeded_engine, "SELECT status FROM appointment")
+    assert statuses == [{"status": "cancelled"}]  # the old hold was given back
+
+
+def test_a_question_about_a_dentist_while_choosing_is_not_a_switch() -> None:
+    offered = [choice(1, next_weekday(2, 10))]
+    trk = tracker(
+        "what's dr shah's phone number?",
+        "ask_dentist_info",
+        form="booking_form",
+        entities=[{"entity": "dentist", "value": "shah"}],
+        slots={
+            "treatment": "checkup",
+            "dentist": "1",
+            "offered_slots": offered,
+            "requested_slot": "slot_choice",
+        },
+    )
+    _, slots = run(FORM, trk)
+    assert "dentist" not in slots
