@@ -38,7 +38,7 @@ BOOK_FULL = (
     "Id like {t} {w} with {d} pls",
     "is there any chance I could come in for {t} {w}? {d} ideally",
     "book me in for {t} with {d}, {w}",
-    "{w} would suit me for {t}, with {d}",
+    "for {t} with {d}, {w} would suit me",
     "Good morning! Can I make an appointment for {t} with {d} {w}?",
     "need {t} {w}, {d} if they have room",
 )
@@ -55,9 +55,9 @@ BOOK_BARE = (
     "I'd like to sort out an appointment",
     "can u book me in",
 )
-ANSWER_T = ("{t} this time round", "it's for {t}", "{t} is what I need", "oh just {t}")
-ANSWER_D = ("{d} would be my pick", "I'll go with {d}", "I'd like {d} if possible", "{d} ideally")
-ANSWER_W = ("{w} suits me", "{w} if you can", "how about {w} then?", "could you do {w}")
+ANSWER_T = ("{x} this time round", "it's for {x}", "{x} is what I need", "oh just {x}")
+ANSWER_D = ("{x} would be my pick", "I'll go with {x}", "I'd like {x} if possible", "{x} ideally")
+ANSWER_W = ("{x} suits me", "{x} if you can", "how about {x} then?", "could you fit me in {x}")
 CORRECT_DAY = (
     "actually, make it {day} instead",
     "hmm no, {day} would be better for me",
@@ -90,11 +90,11 @@ CANCEL = (
     "Hi, I'm afraid I have to cancel my appointment",
 )
 RESCHEDULE = (
-    "I need to move my appointment to {w}",
-    "can I reschedule my appointment to {w}?",
-    "could we push my appointment to {w} instead",
-    "I'd like to change the time of my booking to {w}",
-    "Hello, is it possible to rearrange my appointment for {w}",
+    "I need to move my appointment, {w} would suit me better",
+    "can I reschedule my appointment? {w} would be ideal",
+    "could we push my appointment back, maybe {w}",
+    "I'd like to change the time of my booking - {w} please",
+    "Hello, is it possible to rearrange my appointment? {w} works for me",
 )
 LIST = (
     "what appointments have I got coming up?",
@@ -124,4 +124,6 @@ DENTIST_CMDS = (
 )
 # what each command blocks: local (start hour, end hour)
 DENTIST_CMD_HOURS = ((14, 17), (13, 16), (9, 12), (13, 16))
+# "Which time should I block?" answered: 24-hour clock, as many Europeans write
+BLOCK_ANSWER = ("{day} {start}:00-{end}:00 please", "{Day}, from {start}:00 until {end}:00")
 STALE_OPEN = ("i want to book {t}", "can I get an appointment for {t}")

@@ -102,6 +102,8 @@ def _seed_one(engine: Engine, patient_id: int, rng: random.Random, today: dt.dat
 
 
 def _in_window(spec: Spec, start: dt.datetime) -> bool:
+    if spec.settled:
+        return True  # the bot said nothing was free then; the patient took the next time
     local = start.astimezone(TZ)
     return (not spec.days or local.date() in spec.days) and (
         spec.hours[0] <= local.hour < spec.hours[1]

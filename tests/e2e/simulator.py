@@ -35,6 +35,7 @@ ASK = {
     "t": ("What is the visit for", "Which treatment"),
     "d": ("dentist in mind", "Who would you like"),
     "w": ("When would suit", "Which day would suit"),
+    "b": ("Which time should I block",),
 }
 MAX_TURNS = 14
 Chat = Callable[[str], list[dict[str, Any]]]
@@ -50,7 +51,7 @@ class Spec:
     dentist: int | None = None  # None: anyone
     days: frozenset[dt.date] = frozenset()  # dates the patient accepts
     hours: tuple[int, int] = (0, 24)  # local start hour window
-    answers: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, list[str]] = field(default_factory=dict)  # first, then rephrasings
     correction: dict[str, Any] | None = None  # stage, text, dentist?, days?
     digression: tuple[str, str] | None = None  # (text, expected in the answer)
     yes: str = "/affirm"
@@ -60,9 +61,12 @@ class Spec:
     ident: int = 0  # patient or dentist id, set by the world
     appointments: list[int] = field(default_factory=list)  # seeded for this patient
     target: int | None = None  # the seeded appointment to cancel/move
+    tags: list[str] = field(default_factory=list)  # the combined dimensions, for the report
+    restate: str = ""  # the goal said another way, when the bot did not follow
+    settled: bool = False  # took a slot after "Nothing is free then" (time no longer judged)
 
     def opening(self) -> str:
-        return next((text for kind, text in self.script if kind == "opening"), "")
+        return self.restate or next((t for kind, t in self.script if kind == "opening"), "")
 
 
 @dataclass
@@ -108,23 +112,32 @@ def slot_of(payload: str) -> tuple[int, dt.datetime]:
 
 
 # --- generation ------------------------------------------------------------------------------
-def _when(rng: random.Random, today: dt.date, part: str) -> tuple[str, frozenset[dt.date]]:
-    """A day/time phrase and the dates it may mean."""
-    phrase = rng.choice(P.DAYPARTS[part][1])
-    if rng.random() < 0.7:
+def _when(rng: random.Random, today: dt.date, part: str) -> tuple[list[str], frozenset[dt.date]]:
+    """Day/time phrases that all mean the same (in random order) and the dates they may mean."""
+    phrases = list(P.DAYPARTS[part][1])
+    if rng.random() < 0.5:
         day = rng.choice(P.WEEKDAYS)
-        form = rng.choice(P.DAY_FORMS).format(day=day, Day=day.capitalize())
+        forms = [f.format(day=day, Day=day.capitalize()) for f in P.DAY_FORMS]
         dates = weekday_dates(today, P.WEEKDAYS.index(day) + 1)
     else:
-        date = today + dt.timedelta(days=rng.randint(3, 13))
+        date = today + dt.timedelta(days=rng.randint(3, 20))  # spread: bookings share slots
         while date.isoweekday() > 5:
             date += dt.timedelta(days=1)
         nth = f"{date.day}{_suffix(date.day)}"
-        form = rng.choice(P.DATE_FORMS).format(
-            nth=nth, n=date.day, Month=f"{date:%B}", Mon=f"{date:%b}"
-        )
+        forms = [
+            f.format(nth=nth, n=date.day, Month=f"{date:%B}", Mon=f"{date:%b}")
+            for f in P.DATE_FORMS
+        ]
         dates = frozenset({date})
-    return (f"{form} {phrase}" if phrase else form), dates
+    rng.shuffle(forms)
+    rng.shuffle(phrases)
+    return [f"{f} {p}".strip() for f, p in zip(forms, phrases * 3, strict=False)], dates
+
+
+def _rephrasings(rng: random.Random, templates: tuple[str, ...], values: list[str]) -> list[str]:
+    """Three answers: the first with values[0], then other templates and wordings."""
+    order = rng.sample(templates, len(templates))
+    return [order[i % len(order)].format(x=values[i % len(values)]) for i in range(3)]
 
 
 def weekday_dates(today: dt.date, isodow: int) -> frozenset[dt.date]:
@@ -151,24 +164,22 @@ def _booking(spec: Spec, rng: random.Random, today: dt.date) -> None:
     spec.treatment = code
     spec.dentist = rng.choice([*offering, None])
     part = rng.choice(sorted(P.DAYPARTS))
-    w, spec.days = _when(rng, today, part)
+    ws, spec.days = _when(rng, today, part)
     spec.hours = P.DAYPARTS[part][0]
-    t = rng.choice(wordings)
-    d = rng.choice(P.DENTISTS[spec.dentist] if spec.dentist else P.ANYONE)
+    ts = rng.sample(wordings, len(wordings))
+    ds = rng.sample(P.DENTISTS[spec.dentist] if spec.dentist else P.ANYONE, 3)
+    t, d, w = ts[0], ds[0], ws[0]
     spec.answers = {
-        "t": rng.choice(P.ANSWER_T).format(t=t),
-        "d": rng.choice(P.ANSWER_D).format(d=d) if spec.dentist else d,
-        "w": rng.choice(P.ANSWER_W).format(w=w) if w else "whenever is soonest",
+        "t": _rephrasings(rng, P.ANSWER_T, ts),
+        "d": _rephrasings(rng, P.ANSWER_D, ds) if spec.dentist else ds,
+        "w": _rephrasings(rng, P.ANSWER_W, ws),
     }
     style = rng.choice(("full", "full", "partial", "bare"))
-    if style == "full" and w:
-        with_d = d if spec.dentist else "anyone"
-        opening = rng.choice(P.BOOK_FULL).format(t=t, d=with_d, w=w)
-    elif style != "bare":
-        opening = rng.choice(P.BOOK_PARTIAL).format(t=t)
-    else:
-        opening = rng.choice(P.BOOK_BARE)
-    spec.script.append(("opening", opening))
+    bank = {"full": P.BOOK_FULL, "partial": P.BOOK_PARTIAL, "bare": P.BOOK_BARE}[style]
+    first, again = rng.sample(bank, 2)
+    with_d = d if spec.dentist else "anyone"
+    spec.script.append(("opening", first.format(t=t, d=with_d, w=w)))
+    spec.restate = again.format(t=ts[1 % len(ts)], d=with_d, w=ws[1])
     roll = rng.random()
     if roll < 0.2:
         day = rng.choice([d for d in P.WEEKDAYS if P.WEEKDAYS.index(d) + 1 not in _dows(spec)])
@@ -209,26 +220,46 @@ def generate(n: int, seed: int, today: dt.date) -> list[Spec]:
         if goal == "book":
             _booking(spec, rng, today)
         elif goal in ("cancel", "list"):
-            spec.script.append(("opening", rng.choice(P.CANCEL if goal == "cancel" else P.LIST)))
+            first, spec.restate = rng.sample(P.CANCEL if goal == "cancel" else P.LIST, 2)
+            spec.script.append(("opening", first))
         elif goal == "reschedule":
             part = rng.choice(("morning", "afternoon", ""))
-            w, spec.days = _when(rng, today, part)
+            ws, spec.days = _when(rng, today, part)
             spec.hours = P.DAYPARTS[part][0]
-            spec.answers = {"w": rng.choice(P.ANSWER_W).format(w=w)}
-            spec.script.append(("opening", rng.choice(P.RESCHEDULE).format(w=w)))
+            spec.answers = {"w": _rephrasings(rng, P.ANSWER_W, ws[1:])}
+            first, again = rng.sample(P.RESCHEDULE, 2)
+            spec.script.append(("opening", first.format(w=ws[0])))
+            spec.restate = again.format(w=ws[2])
         elif goal == "faq":
             spec.expect, asks = P.FAQ[rng.choice(sorted(P.FAQ))]
-            spec.script.append(("opening", rng.choice(asks)))
+            first, spec.restate = rng.sample(asks, 2)
+            spec.script.append(("opening", first))
         else:
             i = rng.randrange(len(P.DENTIST_CMDS))
             day = rng.choice(P.WEEKDAYS)
             spec.script.append(("opening", P.DENTIST_CMDS[i].format(day=day)))
+            start, end = P.DENTIST_CMD_HOURS[i]
+            spec.answers = {
+                "b": [
+                    a.format(day=day, Day=day.title(), start=start, end=end) for a in P.BLOCK_ANSWER
+                ]
+            }
             spec.days = weekday_dates(today, P.WEEKDAYS.index(day) + 1)
             spec.hours = P.DENTIST_CMD_HOURS[i]
         if goal in ("book", "reschedule") and rng.random() < 0.3:
             spec.digression = _digression(rng)
         if rng.random() < 0.3:
             spec.closing = rng.choice(P.CLOSING + P.GOODBYE)
+        spec.tags = [
+            f"stale:{stale}" if stale else "",
+            "correction:" + ("day" if "days" in spec.correction else "dentist")
+            if spec.correction
+            else "",
+            "digression" if spec.digression else "",
+            "typed_yes" if spec.yes != "/affirm" else "",
+            "closing" if spec.closing else "",
+        ]
+        spec.tags = [t for t in spec.tags if t]
         specs.append(spec)
     return specs
 
@@ -253,6 +284,9 @@ class Policy:
         self.digression = spec.digression
         self.offered: list[str] = []
         self.restated = 0
+        self.answered: dict[str, int] = {}
+        self.insisted = False
+        self.nothing_free = False  # the last offer came after "Nothing is free then"
 
     def _apply_correction(self) -> tuple[str, str]:
         assert self.correction is not None
@@ -267,20 +301,21 @@ class Policy:
         if self.script:
             return self.script.pop(0)
         spec, text = self.spec, _text(replies)
+        if "take over" in text:
+            return None  # handed to a person: the simulated patient waits for them
         if done:
             closing, spec.closing = spec.closing, None
             return ("goodbye" if closing in P.GOODBYE else "closing", closing) if closing else None
         slots = [b["payload"] for b in _buttons(replies, "/choose_slot")]
         confirm = _buttons(replies, "/affirm")
         asking = "?" in text or slots
+        if slots:
+            self.offered, self.nothing_free = slots, "Nothing is free then" in text
         if self.digression and asking:
             digression, self.digression = self.digression, None
             return "digression", digression[0]
         if slots:
-            self.offered = slots
-            if self.correction and self.correction["stage"] == "offer":
-                return self._apply_correction()
-            return "click", next((s for s in slots if fits(spec, s)), slots[0])
+            return self._pick(slots, text, replies)
         if confirm:
             if self.correction and self.correction["stage"] == "confirm":
                 kind, fix = self._apply_correction()
@@ -291,7 +326,7 @@ class Policy:
             wanted = [b for b in buttons if f'"{spec.target}"' in b["payload"]]
             return ("click", wanted[0]["payload"]) if wanted else None
         if "Which of the times above" in text and self.offered:
-            return "click", next((s for s in self.offered if fits(spec, s)), self.offered[0])
+            return self._pick(self.offered, text, replies)
         for slot, markers in ASK.items():
             if any(m in text for m in markers) and slot in spec.answers:
                 return self._answer(slot, replies)
@@ -300,15 +335,39 @@ class Policy:
             return "restate", spec.opening()
         return None
 
-    def _answer(self, slot: str, replies: list[dict[str, Any]]) -> tuple[str, str]:
+    def _pick(self, slots: list[str], text: str, replies: list[dict[str, Any]]) -> tuple[str, str]:
+        """Click an offered time that fits; none fits: say what was asked once more, then
+        take the first (after "Nothing is free then" at once, as a patient would)."""
         spec = self.spec
-        if self.spec.click and slot in ("t", "d"):
+        if self.correction and self.correction["stage"] == "offer":
+            return self._apply_correction()
+        fitting = [s for s in slots if fits(spec, s)]
+        if fitting:
+            return "click", fitting[0]
+        right_dentist = [s for s in slots if spec.dentist in (None, slot_of(s)[0])]
+        if self.nothing_free and right_dentist:
+            spec.settled = True
+            return "click", right_dentist[0]
+        if not self.insisted:
+            self.insisted = True
+            slot = "w" if right_dentist else "d"
+            if slot in spec.answers:
+                return self._answer(slot, replies)
+        return "click", slots[0]
+
+    def _answer(self, slot: str, replies: list[dict[str, Any]]) -> tuple[str, str]:
+        """The planned answer; asked again, a rephrasing; asked a third time, the button
+        (as a patient would after being told to say it another way)."""
+        spec, n = self.spec, self.answered.get(slot, 0)
+        self.answered[slot] = n + 1
+        if (spec.click or n >= 2) and slot in ("t", "d"):
             key, value = ("treatment", spec.treatment) if slot == "t" else ("dentist", spec.dentist)
             for button in _buttons(replies, "/inform"):
                 wanted = f'"{value}"' if value is not None else '"any"'
                 if f'"{key}"' in button["payload"] and wanted in button["payload"]:
                     return "click", button["payload"]
-        return "answer", spec.answers[slot]
+        answers = spec.answers[slot]
+        return "answer", answers[min(n, len(answers) - 1)]
 
 
 def run(spec: Spec, chat: Chat) -> Transcript:
@@ -340,7 +399,8 @@ def transcript_faults(tr: Transcript, timeout_s: float) -> list[str]:
     fallback = [any(line in _text(t.replies) for line in FALLBACK_LINES) for t in tr.turns]
     if any(a and b for a, b in itertools.pairwise(fallback)):
         faults.append("fallback_loop")
-    questions = [_text(t.replies[-1:]) if t.replies else "" for t in tr.turns]
+    # the question asked again after an aside is by design, so asides are left out
+    questions = [_text(t.replies[-1:]) for t in tr.turns if t.kind != "digression"]
     for i in range(len(questions) - 2):
         if "?" in questions[i] and questions[i] == questions[i + 1] == questions[i + 2]:
             faults.append("repeated_question")

@@ -47,7 +47,8 @@ def phrasings(specs: list[Spec]) -> list[str]:
     """Every typed message the simulator can send for these specs (button payloads excluded)."""
     texts = [text for s in specs for _, text in s.script]
     for s in specs:
-        texts += [*s.answers.values(), s.yes, s.closing or ""]
+        texts += [a for answers in s.answers.values() for a in answers]
+        texts += [s.yes, s.closing or "", s.restate]
         texts += [s.correction["text"]] if s.correction else []
         texts += [s.digression[0]] if s.digression else []
     return sorted({t for t in texts if t and not t.startswith("/")})
@@ -62,9 +63,12 @@ def test_template_phrasings_are_not_training_data() -> None:
 
 def _summary(results: list[Result], seconds: float) -> dict[str, Any]:
     by_goal: dict[str, list[bool]] = {g: [] for g in GOALS}
+    by_tag: dict[str, list[bool]] = {}
     kinds: Counter[str] = Counter()
     for tr, faults in results:
         by_goal[tr.spec.goal].append(not faults)
+        for tag in tr.spec.tags:
+            by_tag.setdefault(tag, []).append(not faults)
         kinds.update(f.split(":")[0] if f.startswith(("db", "list")) else f for f in faults)
     latencies = sorted(t.seconds for tr, _ in results for t in tr.turns)
     return {
@@ -79,6 +83,11 @@ def _summary(results: list[Result], seconds: float) -> dict[str, Any]:
             g: {"n": len(ok), "completion": round(sum(ok) / len(ok), 3) if ok else None}
             for g, ok in by_goal.items()
         },
+        "per_feature": {
+            t: {"n": len(ok), "completion": round(sum(ok) / len(ok), 3)}
+            for t, ok in sorted(by_tag.items())
+        },
+        "settled_for_next_free": sum(tr.spec.settled for tr, _ in results),
         "fault_kinds": dict(kinds.most_common()),
     }
 
@@ -107,6 +116,14 @@ def _write_report(summary: dict[str, Any], worst: list[Result]) -> None:
     for goal, row in summary["per_goal"].items():
         rate = "–" if row["completion"] is None else f"{row['completion']:.1%}"
         lines.append(f"| {goal} | {row['n']} | {rate} |")
+    lines += ["", "| feature | conversations | completion |", "|---|---|---|"]
+    for tag, row in summary["per_feature"].items():
+        lines.append(f"| {tag} | {row['n']} | {row['completion']:.1%} |")
+    lines += [
+        "",
+        f"{summary['settled_for_next_free']} conversations took the next free time after "
+        '"Nothing is free then" (their time is not judged).',
+    ]
     lines += ["", "## Fault kinds", ""]
     lines += [f"- {kind}: {n}" for kind, n in summary["fault_kinds"].items()] or ["- none"]
     lines += ["", "## Worst transcripts", ""]
@@ -139,6 +156,9 @@ def test_simulated_conversations(stack: Stack) -> None:
     summary = _summary(results, time.monotonic() - started)
     worst = _worst(results)
     _write_report(summary, worst)
+    failures = stack.logs / "simulation_failures.txt"  # every failed transcript, for digging
+    failures.write_text("\n\n".join(f"{f}\n{tr.render()}" for tr, f in results if f))
+    print(f"all failed transcripts: {failures}")
     print(json.dumps(summary, indent=2))
     for tr, faults in worst:
         print(f"\nfaults: {', '.join(faults)}\n{tr.render()}")
