@@ -101,6 +101,15 @@ def _seed_one(engine: Engine, patient_id: int, rng: random.Random, today: dt.dat
     raise RuntimeError("no free slot to seed an appointment")
 
 
+def free_up(engine: Engine, spec: Spec) -> None:
+    """After judging: cancel what the conversation booked or moved, so the ~150 bookings of
+    a run do not fill the next weeks and push later conversations to "Nothing is free"."""
+    if spec.goal in ("book", "reschedule"):
+        for row in appointments(engine, spec.ident):
+            if row["status"] in ("held", "scheduled", "confirmed"):
+                booking.cancel(engine, ADMIN, row["id"], reason="simulation done")
+
+
 def _in_window(spec: Spec, start: dt.datetime) -> bool:
     if spec.settled:
         return True  # the bot said nothing was free then; the patient took the next time

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sim_world import TZ, db_faults, last_block_id, prepare
+from sim_world import TZ, db_faults, free_up, last_block_id, prepare
 from simulator import GOALS, Spec, Transcript, generate, run, transcript_faults
 from stack import Stack
 from test_nlu_holdout import duplicates, training_examples
@@ -145,7 +145,9 @@ def test_simulated_conversations(stack: Stack) -> None:
         tr = run(spec, lambda message: stack.chat(message, token))
         faults = transcript_faults(tr, timeout_s)
         faults += [] if tr.done else ["goal_not_reached"]
-        return tr, faults + db_faults(engine, tr, before.get(spec.cid, []), blocks_after)
+        faults += db_faults(engine, tr, before.get(spec.cid, []), blocks_after)
+        free_up(engine, spec)
+        return tr, faults
 
     started = time.monotonic()
     try:
