@@ -17,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from sim_specs import GOALS, generate
 from sim_world import TZ, db_faults, free_up, last_block_id, prepare
-from simulator import GOALS, Spec, Transcript, generate, run, transcript_faults
+from simulator import Spec, Transcript, run, transcript_faults
 from stack import Stack
 from test_nlu_holdout import duplicates, training_examples
 
@@ -29,17 +30,20 @@ from sync.chat import RASA_TIMEOUT
 N, SEED, WORKERS = 300, 12, 4
 REPORT = REPO_ROOT / "docs" / "nlu" / "simulation"
 # Floors a little under the run of 2026-12-04 (see docs/nlu/simulation.md); raise, never lower.
-FLOOR_OVERALL = 0.65
+# Measured: overall 0.867; book 0.814, cancel 1.0, reschedule 0.86, list 1.0, faq 0.762,
+# patient_dentist_cmd 1.0, dentist_block 0.72; 7 fallback loops (issue 12 asks for ≥ 0.97, 0).
+FLOOR_OVERALL = 0.84
 FLOOR_PER_GOAL = {
-    "book": 0.40,
+    "book": 0.78,
     "cancel": 0.95,
-    "reschedule": 0.50,
+    "reschedule": 0.80,
     "list": 0.95,
     "faq": 0.70,
     "patient_dentist_cmd": 0.95,
     "dentist_block": 0.65,
 }
-MAX_FALLBACK_LOOPS = 25
+MAX_FALLBACK_LOOPS = 8
+NEVER = ("slots_after_goodbye", "unanswered_or_slow")  # none measured: any is a regression
 Result = tuple[Transcript, list[str]]
 
 
@@ -92,12 +96,23 @@ def _summary(results: list[Result], seconds: float) -> dict[str, Any]:
     }
 
 
+def _examples(results: list[Result]) -> dict[str, Result]:
+    """The shortest failed transcript of each fault kind."""
+    found: dict[str, Result] = {}
+    for tr, faults in sorted(results, key=lambda r: (len(r[0].turns), r[0].spec.cid)):
+        for kind in faults:
+            found.setdefault(kind.split(":")[0] if kind.startswith("db") else kind, (tr, faults))
+    return found
+
+
 def _worst(results: list[Result], k: int = 5) -> list[Result]:
     failed = [r for r in results if r[1]]
     return sorted(failed, key=lambda r: (-len(r[1]), -len(r[0].turns), r[0].spec.cid))[:k]
 
 
-def _write_report(summary: dict[str, Any], worst: list[Result]) -> None:
+def _write_report(
+    summary: dict[str, Any], worst: list[Result], examples: dict[str, Result]
+) -> None:
     REPORT.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
     lines = [
         "# Simulated conversations",
@@ -126,6 +141,9 @@ def _write_report(summary: dict[str, Any], worst: list[Result]) -> None:
     ]
     lines += ["", "## Fault kinds", ""]
     lines += [f"- {kind}: {n}" for kind, n in summary["fault_kinds"].items()] or ["- none"]
+    lines += ["", "## The shortest example of each fault kind", ""]
+    for kind, (tr, faults) in sorted(examples.items()):
+        lines += [f"### {kind}", "", "```", f"faults: {', '.join(faults)}", tr.render(), "```", ""]
     lines += ["", "## Worst transcripts", ""]
     for tr, faults in worst:
         lines += ["```", f"faults: {', '.join(faults)}", tr.render(), "```", ""]
@@ -157,7 +175,7 @@ def test_simulated_conversations(stack: Stack) -> None:
         engine.dispose()
     summary = _summary(results, time.monotonic() - started)
     worst = _worst(results)
-    _write_report(summary, worst)
+    _write_report(summary, worst, _examples(results))
     failures = stack.logs / "simulation_failures.txt"  # every failed transcript, for digging
     failures.write_text("\n\n".join(f"{f}\n{tr.render()}" for tr, f in results if f))
     print(f"all failed transcripts: {failures}")
@@ -170,3 +188,5 @@ def test_simulated_conversations(stack: Stack) -> None:
         assert row["n"] > 0, f"no {goal} conversation generated"
         assert row["completion"] >= FLOOR_PER_GOAL[goal], (goal, row)
     assert summary["fault_kinds"].get("fallback_loop", 0) <= MAX_FALLBACK_LOOPS, summary
+    for kind in NEVER:
+        assert kind not in summary["fault_kinds"], summary
