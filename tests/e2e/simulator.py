@@ -246,7 +246,8 @@ def transcript_faults(tr: Transcript, timeout_s: float) -> list[str]:
     if any(a and b for a, b in itertools.pairwise(fallback)):
         faults.append("fallback_loop")
     # the question asked again after an aside is by design, so asides are left out
-    questions = [_text(t.replies[-1:]) for t in tr.turns if t.kind != "digression"]
+    # (text and buttons: three different offers under the same heading are not a repeat)
+    questions = [json.dumps(t.replies[-1:]) for t in tr.turns if t.kind != "digression"]
     for i in range(len(questions) - 2):
         if "?" in questions[i] and questions[i] == questions[i + 1] == questions[i + 2]:
             faults.append("repeated_question")
