@@ -13,7 +13,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from sqlalchemy import Engine
 
-from chatbot.auth import Principal, verify_token
+from chatbot.auth import TURN_AUDIENCE, Principal, verify_token
 from chatbot.config import Settings, load_dotenv
 from chatbot.db import database_url, make_engine
 from chatbot.domain.models import Clinic
@@ -58,13 +58,17 @@ def _load_env() -> None:
 
 
 def principal(tracker: Tracker) -> Principal | None:
-    """The caller proven by `metadata.token` (HS256, APP_JWT_SECRET); None when absent or bad.
-    Role and ids come from the token claims only, never from other metadata or the text."""
+    """The caller proven by `metadata.token`: a turn token the chat gateway minted (HS256,
+    APP_JWT_SECRET, `aud=actions`); None when absent or bad. A user's own web token is not
+    accepted here. Role and ids come from the token claims only, never from other metadata
+    or the text."""
     _load_env()
     token = _metadata(tracker).get("token")
     try:
         return verify_token(
-            os.environ.get("APP_JWT_SECRET", ""), token if isinstance(token, str) else None
+            os.environ.get("APP_JWT_SECRET", ""),
+            token if isinstance(token, str) else None,
+            audience=TURN_AUDIENCE,
         )
     except Unauthorized as exc:
         if token:

@@ -54,9 +54,11 @@ class ActionFallback(Action):
             dispatcher.utter_message(response="utter_ask_rephrase")
         elif misses == 2:
             dispatcher.utter_message(response="utter_default", buttons=MENU)
-        else:
+        elif misses == 3:
             dispatcher.utter_message(response="utter_handing_over")
             return ActionHumanHandoff().run(dispatcher, tracker, domain)
+        else:  # the front desk already has it: no second request, no loop of apologies
+            dispatcher.utter_message(response="utter_handoff_pending", buttons=MENU)
         return []
 
 

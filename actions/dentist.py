@@ -50,9 +50,18 @@ def _days_of(m: Mention, now: dt.datetime) -> set[int]:
 
 
 def weekly_hours(text: str, now: dt.datetime) -> tuple[list[WeeklyHours], dt.date] | None:
-    """ "I work Mon–Thu 9–5 from next week" → hours per weekday and the first day they apply."""
-    mentions = resolve(text, now).mentions
+    """ "I work Mon–Thu 9–5 from next week" → hours per weekday and the first day they apply.
+    The resolver's whole-message reading of recurring hours comes first; per-mention day
+    ranges are the fallback for phrasings it does not read as recurring."""
+    res = resolve(text, now)
+    mentions = res.mentions
     timed = [m for m in mentions if m.start and m.end and not _whole_days(m)]
+    starts = [m.start.date() for m in mentions if _whole_days(m) and m.start and m not in timed]
+    if res.weekdays and res.daily_start and res.daily_end:
+        daily = [WeeklyHours(d, res.daily_start, res.daily_end) for d in res.weekdays]
+        # "from next month": a dated mention besides the recurring one says when they start
+        dated = [m.start.date() for m in mentions if m.start and not m.weekdays]
+        return daily, res.effective_from or max([*dated, (now + DAY).date()])
     if not timed:
         return None
     hours = [
@@ -61,7 +70,6 @@ def weekly_hours(text: str, now: dt.datetime) -> tuple[list[WeeklyHours], dt.dat
         for day in sorted(_days_of(m, now))
         if m.start and m.end
     ]
-    starts = [m.start.date() for m in mentions if _whole_days(m) and m.start and m not in timed]
     return hours, max([*starts, (now + DAY).date()])
 
 

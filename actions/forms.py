@@ -63,6 +63,15 @@ ANSWER_INTENTS: dict[str, frozenset[str]] = {
         {"inform", "cancel_appointment", "choose_appointment", "affirm", "deny"}
     ),
 }
+# A message the classifier is unsure of may still answer the question ("a routine checkup
+# this time round"): every form tries it; when it fills nothing the fallback rule answers.
+ANSWER_INTENTS = {form: intents | {"nlu_fallback"} for form, intents in ANSWER_INTENTS.items()}
+# The intent that opened each form: said again mid-form, it is not a misunderstanding.
+OWN_INTENT = {
+    "booking_form": "book_appointment",
+    "reschedule_form": "reschedule_appointment",
+    "cancel_form": "cancel_appointment",
+}
 DENTIST_COMMAND = re.compile(
     r"\b(un)?block\b|\btime ?off\b|\bday off\b|\b(my|working|office) hours\b"
     r"|\bi(?: a|\')?m (?:off|away|out)\b|\bi (?:work|start|finish)\b",
@@ -75,10 +84,31 @@ def form_name(tracker: Tracker) -> str:
 
 
 def reads_as_answer(tracker: Tracker) -> bool:
-    """Whether the latest message is an answer to the open form (see ANSWER_INTENTS)."""
+    """Whether the latest message is an answer to the open form: an answer intent (see
+    ANSWER_INTENTS), or, whatever the intent, it names what the form is asking for (a dentist
+    when asked which dentist, a treatment when asked what for: "I'll go with dr shah" is an
+    answer even when it is classified as something else)."""
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
     form = form_name(tracker)
-    return not form or intent in ANSWER_INTENTS.get(form, frozenset())
+    if not form or intent in ANSWER_INTENTS.get(form, frozenset()):
+        return True
+    return names_requested_slot(tracker)
+
+
+def names_requested_slot(tracker: Tracker) -> bool:
+    requested = tracker.get_slot("requested_slot")
+    if requested == "dentist":
+        return named_dentist(tracker) is not None
+    if requested == "treatment":
+        return offers.treatment_from(tracker) is not None
+    return False
+
+
+def named_dentist(tracker: Tracker) -> str | None:
+    """A dentist entity of the latest message, whatever its intent."""
+    entities = (tracker.latest_message or {}).get("entities") or []
+    values = [str(e["value"]) for e in entities if e.get("entity") == "dentist" and e.get("value")]
+    return values[0] if values else None
 
 
 class GuardedForm(FormValidationAction):
@@ -159,6 +189,16 @@ class GuardedForm(FormValidationAction):
 class ValidateBookingForm(GuardedForm):
     def name(self) -> str:
         return "validate_booking_form"
+
+    def extract_dentist(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        """A dentist named while the form asks for one, whatever the message was classified
+        as (the slot's own mapping only listens to booking intents)."""
+        if tracker.get_slot("requested_slot") != "dentist" or tracker.get_slot("dentist"):
+            return {}
+        name = named_dentist(tracker)
+        return {"dentist": name} if name else {}
 
     def extract_treatment(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,6 +27,28 @@ def _entity(tracker: Tracker, name: str) -> str | None:
         if e.get("entity") == name
     ]
     return str(values[0]) if values else None
+
+
+# Words that name an FAQ topic when the entity extractor found none ("anywhere to park?").
+TOPIC_WORDS = {
+    "parking": re.compile(r"\bpark", re.I),
+    "prices": re.compile(r"\b(cost|price|how much|fee|charge|expensive|cheap)", re.I),
+    "insurance": re.compile(r"\b(insur|covered|cover it)", re.I),
+    "payment": re.compile(r"\b(pay|card|cash|invoice)", re.I),
+    "hours": re.compile(r"\b(open|close|closing|hours)\b", re.I),
+    "address": re.compile(r"\b(where|address|located|directions|find you|get there)", re.I),
+    "contact": re.compile(r"\b(phone|call|email|e-mail|contact|number)\b", re.I),
+    "services": re.compile(r"\b(services|treatments|what do you (do|offer))", re.I),
+}
+
+
+def topic_of(tracker: Tracker) -> str | None:
+    """The FAQ topic: the `topic` entity, else the first topic the words point at."""
+    topic = _entity(tracker, "topic")
+    if topic:
+        return topic
+    text = context.user_text(tracker)
+    return next((name for name, words in TOPIC_WORDS.items() if words.search(text)), None)
 
 
 def _hours(clinic: Clinic) -> str:
@@ -63,7 +87,7 @@ class ActionClinicInfo(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=clinic_answer(context.clinic(), _entity(tracker, "topic")))
+        dispatcher.utter_message(text=clinic_answer(context.clinic(), topic_of(tracker)))
         return []
 
 

@@ -94,9 +94,23 @@ def search(
             start=later,
             end=later + dt.timedelta(days=14),
             dentist_id=dentist_id,
-            limit=OFFER_LIMIT,
+            limit=None if _part_of_a_day(start, end) else OFFER_LIMIT,
         )
+        if _part_of_a_day(start, end):  # "Tuesday afternoon" is full: later afternoons first
+            same_hours = [s for s in found if _within_hours(s.starts_at, start, end)]
+            found = (same_hours or found)[:OFFER_LIMIT]
     return found
+
+
+def _part_of_a_day(start: dt.datetime, end: dt.datetime) -> bool:
+    """A window inside one day ("afternoon", "after 4"), not whole days."""
+    return end - start < dt.timedelta(days=1) and (start.time(), end.time()) != (dt.time(0),) * 2
+
+
+def _within_hours(at: dt.datetime, start: dt.datetime, end: dt.datetime) -> bool:
+    local = at.astimezone(start.tzinfo).time()
+    close = end.astimezone(start.tzinfo).time()
+    return start.time() <= local and (local < close or close == dt.time(0))
 
 
 def offer(

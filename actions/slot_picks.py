@@ -52,12 +52,13 @@ def when_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
     after the last offer for "anything else?"; {} when the message names no new window."""
     tz = context.clinic().tz
     requested = tracker.get_slot("requested_slot")
-    if _intent(tracker) == "request_alternatives":
+    named = context.when_of(tracker, tz)
+    if _intent(tracker) == "request_alternatives" and named.start is None:
         window = offers.window_after(tracker.get_slot("offered_slots"), tz)
     elif requested == "confirmed" and _intent(tracker) == "affirm":
         return {}
     else:
-        res = context.when_of(tracker, tz)
+        res = named
         if res.error:
             dispatcher.utter_message(text=f"{res.error} Which day would suit you?")
             return {"when": None, **forget_offer(tracker)}
@@ -69,8 +70,9 @@ def when_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
     if window is None:
         return {}
     value = context.encode_window(*window)
-    if value == tracker.get_slot("when"):
-        return {}
+    restated = _intent(tracker) in ("book_appointment", "check_availability")
+    if value == tracker.get_slot("when") and not restated:
+        return {}  # a restated request ("any time next Thursday?") searches afresh
     return {"when": value, **forget_offer(tracker)}
 
 

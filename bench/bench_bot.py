@@ -37,7 +37,7 @@ def _turn(stack: Stack, sender: str, text: str, token: str) -> tuple[float, list
 
 def bench(stack: Stack, turns: int) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {"ask (NLU + form + slot search)": [], "pick (hold)": []}
-    token = stack.token("patient", 1)
+    token = stack.turn_token("patient", 1)  # what the gateway sends: only actions accept it
     for i in range(turns + 1):
         sender = f"bench-{i}-{time.time_ns()}"
         ask_ms, replies = _turn(

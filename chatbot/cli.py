@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("seed", help="seed demo data if the database is empty")
     tok = sub.add_parser("token", help="print a signed JWT for local use")
     tok.add_argument("--role", required=True, choices=ROLES)
-    tok.add_argument("--id", type=int, default=1, help="patient/dentist id for those roles")
+    tok.add_argument(
+        "--id", type=int, default=1, help="patient id (patient, chatbot) or dentist id (dentist)"
+    )
     tok.add_argument("--sub", default=None)
     tok.add_argument("--ttl", type=int, default=12 * 3600)
     args = parser.parse_args(argv)
@@ -56,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         _prepare(settings, shared=False)
     elif args.cmd == "token":
         secret = ensure_jwt_secret()
-        ids = {"patient": {"patient_id": args.id}, "dentist": {"dentist_id": args.id}}
+        ids = {
+            "patient": {"patient_id": args.id},
+            "chatbot": {"patient_id": args.id},  # the bot acts for exactly one patient
+            "dentist": {"dentist_id": args.id},
+        }
         default_sub = f"{args.role}-{args.id}" if args.role in ids else args.role
         principal = Principal(sub=args.sub or default_sub, role=args.role, **ids.get(args.role, {}))
         print(issue_token(secret, principal, args.ttl))

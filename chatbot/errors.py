@@ -44,3 +44,10 @@ class Unauthorized(BookingError):
 # A SlotTaken subclass, so adapters that handle SlotTaken (409) need no change.
 class HoldExpired(SlotTaken):
     code = "hold_expired"
+
+
+class LimitReached(BookingError):
+    """A per-patient limit (live holds, future appointments) is used up."""
+
+    http_status = 409
+    code = "limit_reached"

@@ -90,6 +90,32 @@ def treatment_id(conn: Connection, code: str) -> int:
     return int(found)
 
 
+def lock_patient(conn: Connection, patient_id: int) -> bool:
+    """Lock the patient row until the transaction ends (False when there is none), so one
+    patient's concurrent writes queue up and limits are checked on committed counts.
+    NO KEY UPDATE: foreign-key checks of other writers (KEY SHARE) are not blocked."""
+    found = conn.execute(
+        text("SELECT 1 FROM patient WHERE id = :p FOR NO KEY UPDATE"), {"p": patient_id}
+    ).first()
+    return found is not None
+
+
+def patient_commitments(
+    conn: Connection, patient_id: int, *, exclude_appointment_id: int | None = None
+) -> tuple[int, int]:
+    """(live holds, booked appointments still to come) of one patient."""
+    row = conn.execute(
+        text(
+            "SELECT count(*) FILTER (WHERE status = 'held' AND hold_expires_at > now()),"
+            " count(*) FILTER (WHERE status IN ('scheduled', 'confirmed') AND starts_at > now())"
+            " FROM appointment WHERE patient_id = :p AND id IS DISTINCT FROM :skip"
+            " AND status IN ('held', 'scheduled', 'confirmed')"
+        ),
+        {"p": patient_id, "skip": exclude_appointment_id},
+    ).one()
+    return int(row[0]), int(row[1])
+
+
 def patient_exists(conn: Connection, patient_id: int) -> bool:
     return (
         conn.execute(text("SELECT 1 FROM patient WHERE id = :p"), {"p": patient_id}).first()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from actions.forms import ANSWER_INTENTS
+from actions.forms import ANSWER_INTENTS, OWN_INTENT
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "rules_forms.yml"
 ASIDES = {  # answered, then the form asks its pending question again
@@ -58,6 +58,8 @@ def _rule(name: str, form: str, steps: list[str]) -> list[str]:
 
 def _steps(form: str, intent: str) -> tuple[str, list[str]]:
     again = [f"action: {form}", f"active_loop: {form}"]
+    if intent == OWN_INTENT[form]:  # "I want to book" again: carry on, no apology
+        return "restated", [f"intent: {intent}", "action: utter_lets_carry_on", *again]
     if intent in ANSWER_INTENTS[form]:
         return "that fills nothing", [f"intent: {intent}", "action: action_fallback", *again]
     if intent in ASIDES:

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Start everything on the embedded DB (or DATABASE_URL): Postgres, Rasa, actions, web app.
+# Every server listens on 127.0.0.1 only (APP_HOST / ACTIONS_HOST to change the web app's or
+# the action server's; Rasa's is fixed). The demo sign-in is on here, and only here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONUNBUFFERED=1 RASA_TELEMETRY_ENABLED=false
+export APP_DEV_MODE="${APP_DEV_MODE:-1}"
+export RASA_URL="${RASA_URL:-http://127.0.0.1:${RASA_PORT:-5005}}"
 external_db=${DATABASE_URL:-}
 eval "$(.venv/bin/python -m chatbot.cli db-up --export)"
 stop_db() {  # stop the embedded server we started (never an external DATABASE_URL)
@@ -20,7 +24,8 @@ cat >&2 <<MSG
   Dentist page    http://localhost:${port}/dentist
   Admin dashboard http://localhost:${port}/admin
   Health          http://localhost:${port}/api/realtime/health
-  Rasa (local)    http://127.0.0.1:5005   actions: http://127.0.0.1:5055
+  Demo sign-in    http://localhost:${port}/login   (APP_DEV_MODE=${APP_DEV_MODE})
+  Rasa (local)    http://127.0.0.1:${RASA_PORT:-5005} (REST channel only)   actions: 127.0.0.1:${ACTION_PORT:-5055}
   Token for curl  make token ROLE=admin
 
   (Rasa needs ~40 s to load its model; Ctrl-C stops everything, Postgres included.)

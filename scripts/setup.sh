@@ -56,7 +56,7 @@ fi
 # 3. Debian packages: Chromium for the browser tests. A real PostgreSQL server and Redis (the
 #    scale-out setup of docs/scaling.md) only on request: SETUP_SCALE_OUT=1.
 if [ "${SETUP_SYSTEM:-1}" = "1" ]; then
-    apt_install chromium fonts-dejavu-core
+    apt_install chromium fonts-dejavu-core faketime  # faketime: the shifted-clock test run
     if [ "${SETUP_SCALE_OUT:-0}" = "1" ]; then apt_install postgresql redis-server; fi
 fi
 

@@ -1,10 +1,12 @@
-"""`python -m sync`: the web app on APP_PORT (migrates the database on start-up)."""
+"""`python -m sync`: the web app on APP_HOST:APP_PORT (default 127.0.0.1:8080; migrates the
+database on start-up). Refuses to start with the demo sign-in on a non-loopback address."""
 
 from __future__ import annotations
 
 import logging
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from chatbot.config import Settings, ensure_jwt_secret
 from chatbot.db import database_url, migrate
@@ -15,14 +17,17 @@ log = logging.getLogger("sync")
 
 
 def main() -> None:
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValidationError as exc:
+        raise SystemExit(f"web app not started: {exc.errors()[0]['msg']}") from None
     configure_logging(settings.log_level)
     if not settings.jwt_secret:
         settings = settings.model_copy(update={"jwt_secret": ensure_jwt_secret()})
     url = database_url(settings, shared=True)
     migrate(url)
     app = create_app(settings, db_url=url)
-    log.info("web app listening", extra={"port": settings.app_port})
+    log.info("web app listening", extra={"host": settings.app_host, "port": settings.app_port})
     web.run_app(app, host=settings.app_host, port=settings.app_port, print=None, shutdown_timeout=5)
 
 

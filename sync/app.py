@@ -19,7 +19,7 @@ from chatbot.config import Settings
 from chatbot.db import database_url, libpq_url, make_engine, migrate
 from sync.cache import SlotCache
 from sync.hub import EventHub
-from sync.jsonapi import error_middleware
+from sync.jsonapi import error_middleware, harden_headers
 from sync.keys import (
     CACHE,
     DB_URL,
@@ -34,6 +34,7 @@ from sync.keys import (
     require_role,
 )
 from sync.listener import Listener
+from sync.ratelimit import setup_write_rate_limit
 from sync.realtime_api import setup_realtime_api
 from sync.rest import setup_rest
 from sync.stats import Stats
@@ -112,6 +113,8 @@ def create_app(
             engine.dispose()
 
     app.cleanup_ctx.append(runtime)
+    app.on_response_prepare.append(harden_headers)
+    setup_write_rate_limit(app)
     setup_realtime_api(app)
     setup_ws(app)
     setup_rest(app)

@@ -1,91 +1,69 @@
 """Chat gateway: `POST /api/chat` relays a signed-in user's message to Rasa's REST channel.
 
 The caller's identity comes only from the JWT: Rasa's `sender` is the token subject (a
-client-sent `sender` is ignored) and the metadata carries a short-lived token minted for this
-turn (same claims, TURN_TOKEN_TTL_S) plus the role and ids, so actions act on behalf of exactly
-this user. Rasa stores message metadata in its tracker store; a turn token is useless there
-minutes later, unlike the caller's own long-lived token. The reply is Rasa's JSON list.
+client-sent `sender` is ignored) and the metadata carries a turn token minted for this turn
+(same claims, `aud=actions`, TURN_TOKEN_TTL_S) plus the role and ids, so actions act on behalf
+of exactly this user. The turn token opens nothing but the action server (the web app refuses
+any token with an audience), and Rasa's tracker store strips it before anything is persisted
+(rasa_ext.tracker_store). The reply is Rasa's JSON list.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
-import time
-from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 from unicodedata import category
 
 import aiohttp
 from aiohttp import web
+from pydantic import BaseModel
 
-from chatbot.auth import Principal, issue_token
+from chatbot.auth import TURN_TOKEN_TTL_S, Principal, issue_turn_token
 from chatbot.config import Settings
-from chatbot.errors import Unauthorized
-from sync.jsonapi import json_error
+from chatbot.errors import BookingError
+from sync.jsonapi import json_error, parse_json, require_json_media_type
 from sync.keys import SETTINGS, principal_from_request
+from sync.ratelimit import SlidingWindowLimiter, too_many
+
+__all__ = ["TURN_TOKEN_TTL_S", "SlidingWindowLimiter", "setup_chat"]
 
 log = logging.getLogger(__name__)
 
 RASA_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=3)
-TURN_TOKEN_TTL_S = 120
-
-
-class SlidingWindowLimiter:
-    """At most `limit` hits per `window_s` seconds per key (a log of recent hit times)."""
-
-    def __init__(self, limit: int, window_s: float, max_keys: int = 100_000) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self.max_keys = max_keys
-        self._hits: dict[str, deque[float]] = {}
-
-    def hit(self, key: str, now: float | None = None) -> float:
-        """Record a hit; return 0 when allowed, else the seconds until the next one is."""
-        now = time.monotonic() if now is None else now
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return hits[0] + self.window_s - now
-        hits.append(now)
-        if len(self._hits) > self.max_keys:
-            self._forget_idle(now)
-        return 0.0
-
-    def _forget_idle(self, now: float) -> None:
-        idle = [k for k, h in self._hits.items() if not h or h[-1] <= now - self.window_s]
-        for key in idle:
-            del self._hits[key]
-
 
 CHAT_HTTP = web.AppKey("chat_http", aiohttp.ClientSession)
 CHAT_LIMITER = web.AppKey("chat_limiter", SlidingWindowLimiter)
 
 
+class ChatIn(BaseModel):
+    message: str
+
+
 def _authenticate(request: web.Request) -> tuple[Principal, str]:
-    """The verified caller and a short-lived token for this turn (actions verify it)."""
+    """The verified caller and a short-lived token for this turn (only actions accept it)."""
     principal = principal_from_request(request)
     secret = request.app[SETTINGS].jwt_secret
-    return principal, issue_token(secret, principal, ttl_s=TURN_TOKEN_TTL_S)
+    return principal, issue_turn_token(secret, principal, ttl_s=TURN_TOKEN_TTL_S)
 
 
 async def _read_message(request: web.Request, settings: Settings) -> str | web.Response:
     """The `message` string of the JSON body, or the error response to send instead."""
+    try:
+        require_json_media_type(request)
+    except web.HTTPException as exc:
+        return json_error(exc.status, "unsupported_media_type", exc.reason)
     if (request.content_length or 0) > settings.max_body_bytes:
         return json_error(413, "payload_too_large", "The request body is too large.")
     body = await request.content.read(settings.max_body_bytes + 1)
     if len(body) > settings.max_body_bytes:
         return json_error(413, "payload_too_large", "The request body is too large.")
     try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        message = parse_json(body, ChatIn).message
+    except web.HTTPException as exc:  # nested too deeply
+        return json_error(exc.status, "bad_request", exc.reason)
+    except BookingError:
         return json_error(422, "invalid_input", 'Send JSON like {"message": "hi"}.')
-    message = payload.get("message") if isinstance(payload, dict) else None
-    if not isinstance(message, str):
-        return json_error(422, "invalid_input", "`message` must be a string.")
     if len(message) > settings.max_chat_chars:
         return json_error(
             413,
@@ -106,15 +84,11 @@ async def chat(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     try:
         principal, token = _authenticate(request)
-    except Unauthorized as exc:
-        return json_error(401, exc.code, str(exc))
+    except BookingError as exc:  # Unauthorized: one generic text
+        return json_error(exc.http_status, exc.code, str(exc))
     wait_s = request.app[CHAT_LIMITER].hit(principal.sub)
     if wait_s > 0:
-        limited = json_error(
-            429, "rate_limited", "You are sending messages too quickly; please wait a moment."
-        )
-        limited.headers["Retry-After"] = str(max(1, math.ceil(wait_s)))
-        return limited
+        return too_many(wait_s, "You are sending messages too quickly; please wait a moment.")
     message = await _read_message(request, settings)
     if isinstance(message, web.Response):
         return message

@@ -2,9 +2,10 @@
 
 Visibility (one function, used by the live hub and by WebSocket replay alike):
 - `appointment.*`, `hold.*`, `handoff.requested`: `Principal.may_see(dentist_id, patient_id)`:
-  admin and chatbot see all, a patient only rows with their own patient_id (so a handoff only
-  when it is theirs), a dentist only rows with their own dentist_id (handoffs carry none).
-- `availability.updated`: admin/chatbot see all; a dentist sees their own; a patient sees every
+  admin sees all, a patient (or the `chatbot` role acting for one) only rows with their own
+  patient_id (so a handoff only when it is theirs), a dentist only rows with their own
+  dentist_id (handoffs carry none).
+- `availability.updated`: admin sees all; a dentist sees their own; a patient sees every
   dentist's, redacted to `{"source", "op"}` (the row may hold a private time-off reason), because
   the patient page needs the hint to refresh the slots it offers.
 """
@@ -60,7 +61,7 @@ class Event:
 def view_for(principal: Principal, event: Event) -> str | None:
     """The JSON text this principal may receive for `event`, or None when hidden."""
     if event.type == AVAILABILITY:
-        if principal.role in ("admin", "chatbot"):
+        if principal.is_admin:
             return event.to_json()
         if principal.role == "dentist":
             return event.to_json() if event.dentist_id == principal.dentist_id else None
@@ -87,9 +88,9 @@ def _event(row: dict[str, Any]) -> Event:
 def _role_filter(principal: Principal | None) -> tuple[str, list[Any]]:
     """A SQL pre-filter so replay for a patient/dentist does not read everyone's rows
     (`view_for` still decides)."""
-    if principal is None or principal.role in ("admin", "chatbot"):
+    if principal is None or principal.is_admin:
         return "", []
-    if principal.role == "patient":
+    if principal.patient_scoped:
         return " AND (patient_id = %s OR type = %s)", [principal.patient_id, AVAILABILITY]
     return " AND dentist_id = %s", [principal.dentist_id]
 

@@ -104,7 +104,8 @@ class DevLogin(BaseModel):
 
 
 async def dev_login(request: web.Request) -> web.Response:
-    """Dev mode only: a token for a seeded `app_user` (the demo pages' sign-in)."""
+    """Dev mode only (which `Settings` allows on a loopback bind only): a token for a seeded
+    `app_user` (the demo pages' sign-in)."""
     body = await read_json(request, DevLogin)
     async with request.app[POOL].connection() as conn:
         cur = await conn.execute(
@@ -112,9 +113,12 @@ async def dev_login(request: web.Request) -> web.Response:
             (body.sub,),
         )
         row = await cur.fetchone()
-    if row is None:
-        raise NotFound(f"no user {body.sub!r}")
-    principal = Principal(sub=row[0], role=row[1], patient_id=row[3], dentist_id=row[4])
+    try:
+        if row is None:
+            raise ValueError("no such user")
+        principal = Principal(sub=row[0], role=row[1], patient_id=row[3], dentist_id=row[4])
+    except ValueError as exc:  # unknown, or a row no token can be issued for
+        raise NotFound(f"no user {body.sub[:200]!r}") from exc
     settings = request.app[SETTINGS]
     token = issue_token(settings.jwt_secret, principal, settings.jwt_ttl_s)
     return json_response(principal.model_dump() | {"display_name": row[2], "token": token})

@@ -19,8 +19,9 @@ from pydantic import BaseModel, Field
 from chatbot.domain.models import WeeklyHours
 from chatbot.errors import InvalidInput
 from chatbot.services import availability, booking, catalog
+from chatbot.services.guards import aware, sane_year
 from sync.jsonapi import int_param, json_response, read_json
-from sync.keys import CACHE, ENGINE, principal_from_request
+from sync.keys import CACHE, ENGINE, SETTINGS, principal_from_request
 
 T = TypeVar("T")
 DEFAULT_SLOT_WINDOW = dt.timedelta(days=14)
@@ -35,22 +36,24 @@ async def _tz(request: web.Request) -> dt.tzinfo:
     return (await request.app[CACHE].catalog()).clinic.tz
 
 
+def _localize(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+
+
 def parse_when(raw: str, tz: dt.tzinfo, what: str, *, end_of_day: bool = False) -> dt.datetime:
     """ISO date or datetime; clinic local time when no offset is given. A bare date as an
-    end bound means the end of that day (inclusive)."""
+    end bound means the end of that day (inclusive). Years outside 1970-2199 → 422."""
     try:
         if len(raw) == 10:
             day = dt.date.fromisoformat(raw)
+            sane_year(day, what)
             value = dt.datetime.combine(day + dt.timedelta(days=int(end_of_day)), dt.time())
         else:
             value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:
         raise InvalidInput(f"{what} must be an ISO date or date-time") from exc
-    return value.replace(tzinfo=tz) if value.tzinfo is None else value
-
-
-def _localize(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
-    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+    sane_year(value, what)
+    return aware(_localize(value, tz), what)
 
 
 def _id(request: web.Request, name: str = "id") -> int:
@@ -168,6 +171,7 @@ async def create_appointment(request: web.Request) -> web.Response:
         "dentist_id": body.dentist_id,
         "treatment": body.treatment,
         "starts_at": _localize(body.starts_at, await _tz(request)),
+        "limits": request.app[SETTINGS].patient_limits,
     }
     if body.hold:
         doc = await _call(request, booking.hold_slot, principal, **common)

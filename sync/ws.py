@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import weakref
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
 REPLAY_PAGE = 500
+SINCE_PATTERN = re.compile(r"[0-9]{1,18}")  # ASCII digits only
 _closers: set[asyncio.Task[bool]] = set()
 
 
@@ -35,7 +37,7 @@ def _since(request: web.Request) -> int | None:
     raw = request.query.get("since")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not SINCE_PATTERN.fullmatch(raw):
         raise InvalidInput("since must be a non-negative integer event id")
     return int(raw)
 

@@ -12,7 +12,7 @@ from chatbot.auth import Principal
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ADMIN = Principal(sub="admin", role="admin")
-BOT = Principal(sub="chatbot", role="chatbot")
+BOT = Principal(sub="chatbot-1", role="chatbot", patient_id=1)  # the bot, for patient 1 only
 PATIENT1 = Principal(sub="patient-1", role="patient", patient_id=1)
 PATIENT2 = Principal(sub="patient-2", role="patient", patient_id=2)
 DENTIST1 = Principal(sub="dentist-1", role="dentist", dentist_id=1)

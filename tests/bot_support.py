@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine, text
 
 from actions import context
-from chatbot.auth import Principal, issue_token
+from chatbot.auth import Principal, issue_turn_token
 from chatbot.config import REPO_ROOT
 
 SECRET = "action-tests-secret-0123456789abcdef"
@@ -49,7 +49,7 @@ def bot_db(seeded_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[E
 def token(role: str = "patient", ident: int = 1, secret: str = SECRET) -> str:
     ids = {"patient": {"patient_id": ident}, "dentist": {"dentist_id": ident}}.get(role, {})
     sub = f"{role}-{ident}" if ids else role
-    return issue_token(secret, Principal(sub=sub, role=role, **ids))  # type: ignore[arg-type]
+    return issue_turn_token(secret, Principal(sub=sub, role=role, **ids))  # type: ignore[arg-type]
 
 
 def tracker(

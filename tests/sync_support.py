@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp import WSMsgType
 
-from chatbot.auth import Principal, issue_token
+from chatbot.auth import Principal, issue_token, issue_turn_token
 from chatbot.config import Settings
 
 SECRET = "test-secret-for-sync-tests-0123456789abcdef"
@@ -24,9 +24,20 @@ def settings(**overrides: Any) -> Settings:
 
 
 def token(role: str, ident: int | None = None, *, ttl_s: int = 600) -> str:
-    ids = {"patient": {"patient_id": ident}, "dentist": {"dentist_id": ident}}.get(role, {})
+    """A web token; `chatbot` (like `patient`) carries the patient id it acts for."""
+    ids = {
+        "patient": {"patient_id": ident},
+        "chatbot": {"patient_id": ident},
+        "dentist": {"dentist_id": ident},
+    }.get(role, {})
     sub = f"{role}-{ident}" if ident is not None else role
     return issue_token(SECRET, Principal(sub=sub, role=role, **ids), ttl_s)  # type: ignore[arg-type]
+
+
+def turn_token(role: str, ident: int) -> str:
+    """What the chat gateway puts in Rasa's metadata (aud=actions): only actions accept it."""
+    ids = {"dentist": {"dentist_id": ident}}.get(role, {"patient_id": ident})
+    return issue_turn_token(SECRET, Principal(sub=f"{role}-{ident}", role=role, **ids))  # type: ignore[arg-type]
 
 
 def auth(role: str, ident: int | None = None) -> dict[str, str]:

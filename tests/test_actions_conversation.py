@@ -74,6 +74,9 @@ def test_fallback_escalates_rephrase_then_menu_then_a_person(seeded_engine: Engi
     assert third[0]["response"] == "utter_handing_over"
     assert "front desk" in said(third)
     assert len(rows(seeded_engine, "SELECT id FROM handoff_request")) == 1
+    fourth, _ = run(ActionFallback(), _after_misses(4))
+    assert fourth[0]["response"] == "utter_handoff_pending"  # no second request, no loop
+    assert len(rows(seeded_engine, "SELECT id FROM handoff_request")) == 1
 
 
 def test_a_yes_after_a_booking_suggestion_starts_the_booking() -> None:
@@ -196,3 +199,46 @@ def booking_principal() -> Any:
     from chatbot.auth import Principal
 
     return Principal(sub="admin", role="admin")
+
+
+def test_a_full_afternoon_offers_later_afternoons_not_mornings(seeded_engine: Engine) -> None:
+    from actions import offers
+    from chatbot.services import availability
+
+    noon = next_weekday(2, 12)
+    availability.block_time(
+        seeded_engine,
+        booking_principal(),
+        dentist_id=1,
+        starts_at=noon,
+        ends_at=noon.replace(hour=17),
+        reason="test",
+    )
+    found = offers.search("checkup", 1, noon, noon.replace(hour=17))
+    assert found
+    tz = noon.tzinfo
+    assert all(s.starts_at.astimezone(tz).date() > noon.date() for s in found)
+    assert all(12 <= s.starts_at.astimezone(tz).hour < 17 for s in found)
+
+
+def test_a_dentist_named_when_asked_is_an_answer_whatever_the_intent() -> None:
+    trk = tracker(
+        "I'll go with dr shah",
+        "stop",
+        form="booking_form",
+        entities=[{"entity": "dentist", "value": "shah"}],
+        slots={"treatment": "checkup", "requested_slot": "dentist"},
+    )
+    _, slots = run(FORM, trk)
+    assert slots["dentist"] == "3"
+
+
+def test_faq_topic_from_the_words_when_no_entity() -> None:
+    from actions.info import ActionClinicInfo
+
+    messages, _ = run(
+        ActionClinicInfo(), tracker("oh btw, anywhere to park close by?", "clinic_info")
+    )
+    assert "Parking" in said(messages)
+    messages, _ = run(ActionClinicInfo(), tracker("how much does a filling cost", "clinic_info"))
+    assert "Prices" in said(messages)

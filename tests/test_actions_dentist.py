@@ -105,3 +105,18 @@ def test_my_schedule_and_my_appointments_follow_the_callers_role(seeded_engine: 
         ActionListAppointments(), tracker(text, "list_appointments", auth="dentist-1")
     )
     assert "Your schedule" in said(messages) and "Alice Novak" in said(messages)
+
+
+def test_recurring_hours_come_from_the_whole_message() -> None:
+    """The resolver's whole-message reading: weekdays, daily hours, the first day they apply."""
+    from actions.dentist import weekly_hours
+
+    now = context.now()
+    parsed = weekly_hours("i'll work mornings only from next month, 8-12 mon-fri", now)
+    assert parsed is not None
+    hours, valid_from = parsed
+    assert [(h.isodow, h.start, h.end) for h in hours] == [
+        (d, dt.time(8), dt.time(12)) for d in range(1, 6)
+    ]
+    first_of_next_month = (now.date().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    assert valid_from == first_of_next_month

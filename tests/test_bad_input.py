@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from booking_support import ADMIN, BOT, DENTIST1, PATIENT1, snapshot, weekday_at
+from booking_support import ADMIN, DENTIST1, PATIENT1, snapshot, weekday_at
 from db_support import SEED_TODAY, create_database, drop_database
 from sqlalchemy import Engine
 
@@ -29,7 +29,7 @@ def shared_engine(pg_root_url: str, template_url: str) -> Iterator[Engine]:
     with engine.begin() as conn:
         seed_demo(conn, SEED_TODAY)
     booking.book(
-        engine, BOT, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(10)
+        engine, ADMIN, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(10)
     )
     yield engine
     engine.dispose()
@@ -38,7 +38,7 @@ def shared_engine(pg_root_url: str, template_url: str) -> Iterator[Engine]:
 
 def book(**overrides: Any) -> Callable[[Engine], Any]:
     kwargs = {"patient_id": 2, "dentist_id": 1, "treatment": "checkup", "starts_at": weekday_at(11)}
-    return lambda e: booking.book(e, BOT, **(kwargs | overrides))
+    return lambda e: booking.book(e, ADMIN, **(kwargs | overrides))
 
 
 def block(**overrides: Any) -> Callable[[Engine], Any]:
@@ -78,7 +78,7 @@ CASES: dict[str, tuple[Callable[[Engine], Any], type[Exception]]] = {
     "hold ttl absurd": (
         lambda e: booking.hold_slot(
             e,
-            BOT,
+            ADMIN,
             patient_id=1,
             dentist_id=1,
             treatment="checkup",
@@ -94,18 +94,21 @@ CASES: dict[str, tuple[Callable[[Engine], Any], type[Exception]]] = {
         Forbidden,
     ),
     "reschedule unknown": (
-        lambda e: booking.reschedule(e, BOT, 999, starts_at=weekday_at(11)),
+        lambda e: booking.reschedule(e, ADMIN, 999, starts_at=weekday_at(11)),
         NotFound,
     ),
     "reschedule into past": (
-        lambda e: booking.reschedule(e, BOT, 1, starts_at=weekday_at(11, weeks_ahead=-1)),
+        lambda e: booking.reschedule(e, ADMIN, 1, starts_at=weekday_at(11, weeks_ahead=-1)),
         InvalidInput,
     ),
-    "reschedule naive": (lambda e: booking.reschedule(e, BOT, 1, starts_at=NAIVE), InvalidInput),
-    "confirm a booking that is no hold": (lambda e: booking.release_hold(e, BOT, 1), InvalidInput),
-    "confirm unknown hold": (lambda e: booking.confirm_hold(e, BOT, 12345), NotFound),
-    "cancel unknown": (lambda e: booking.cancel(e, BOT, 999), NotFound),
-    "cancel id as text": (lambda e: booking.cancel(e, BOT, "1 OR 1=1"), InvalidInput),  # type: ignore[arg-type]
+    "reschedule naive": (lambda e: booking.reschedule(e, ADMIN, 1, starts_at=NAIVE), InvalidInput),
+    "confirm a booking that is no hold": (
+        lambda e: booking.release_hold(e, ADMIN, 1),
+        InvalidInput,
+    ),
+    "confirm unknown hold": (lambda e: booking.confirm_hold(e, ADMIN, 12345), NotFound),
+    "cancel unknown": (lambda e: booking.cancel(e, ADMIN, 999), NotFound),
+    "cancel id as text": (lambda e: booking.cancel(e, ADMIN, "1 OR 1=1"), InvalidInput),  # type: ignore[arg-type]
     "bad status": (lambda e: booking.set_status(e, ADMIN, 1, SQLISH), InvalidInput),
     "slots end before start": (slots(start=weekday_at(12), end=weekday_at(11)), InvalidInput),
     "slots absurd window": (
@@ -146,11 +149,11 @@ CASES: dict[str, tuple[Callable[[Engine], Any], type[Exception]]] = {
     "hours inverted validity": (hours([], valid_to=weekday_at(9).date() - DAY), InvalidInput),
     "hours unknown dentist": (hours([], dentist_id=99), NotFound),
     "handoff empty sender": (
-        lambda e: booking.request_handoff(e, BOT, patient_id=1, sender=" ", reason="x"),
+        lambda e: booking.request_handoff(e, ADMIN, patient_id=1, sender=" ", reason="x"),
         InvalidInput,
     ),
     "handoff unknown patient": (
-        lambda e: booking.request_handoff(e, BOT, patient_id=99, sender="s", reason="x"),
+        lambda e: booking.request_handoff(e, ADMIN, patient_id=99, sender="s", reason="x"),
         NotFound,
     ),
     "schedule absurd window": (
@@ -178,7 +181,7 @@ def test_bad_input_is_named_and_changes_nothing(shared_engine: Engine, case: str
 def test_expired_hold_confirm_is_named_and_changes_nothing(shared_engine: Engine) -> None:
     hold = booking.hold_slot(
         shared_engine,
-        BOT,
+        ADMIN,
         patient_id=2,
         dentist_id=2,
         treatment="checkup",
@@ -191,5 +194,5 @@ def test_expired_hold_confirm_is_named_and_changes_nothing(shared_engine: Engine
         )
     before = snapshot(shared_engine)
     with pytest.raises(HoldExpired):
-        booking.confirm_hold(shared_engine, BOT, hold["id"])
+        booking.confirm_hold(shared_engine, ADMIN, hold["id"])
     assert snapshot(shared_engine) == before

@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from booking_support import ADMIN, BOT, outbox_max, outbox_since, weekday_at
+from booking_support import ADMIN, outbox_max, outbox_since, weekday_at
 from sqlalchemy import Engine, text
 
 from chatbot import db
@@ -83,7 +83,7 @@ def test_concurrent_bookings_exactly_one_wins(seeded_engine: Engine) -> None:
     def attempt(i: int) -> dict:
         return booking.book(
             seeded_engine,
-            BOT,
+            ADMIN,
             patient_id=1 + i % 2,
             dentist_id=1,
             treatment="checkup",
@@ -139,13 +139,13 @@ def test_concurrent_hold_then_confirm(seeded_engine: Engine) -> None:
     def attempt(i: int) -> dict:
         held = booking.hold_slot(
             seeded_engine,
-            BOT,
+            ADMIN,
             patient_id=1 + i % 2,
             dentist_id=1,
             treatment="checkup",
             starts_at=starts[i % 3],
         )
-        return booking.confirm_hold(seeded_engine, BOT, held["id"])
+        return booking.confirm_hold(seeded_engine, ADMIN, held["id"])
 
     wins, outcomes = race(attempt)
     assert outcomes == Counter(ok=1, taken=ATTEMPTS - 1)
@@ -158,10 +158,15 @@ def test_concurrent_hold_then_confirm(seeded_engine: Engine) -> None:
 @pytest.mark.timeout(120)
 def test_concurrent_confirms_of_one_hold_transition_once(seeded_engine: Engine) -> None:
     held = booking.hold_slot(
-        seeded_engine, BOT, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(9)
+        seeded_engine,
+        ADMIN,
+        patient_id=1,
+        dentist_id=1,
+        treatment="checkup",
+        starts_at=weekday_at(9),
     )
     mark = outbox_max(seeded_engine)
-    wins, outcomes = race(lambda i: booking.confirm_hold(seeded_engine, BOT, held["id"]), n=80)
+    wins, outcomes = race(lambda i: booking.confirm_hold(seeded_engine, ADMIN, held["id"]), n=80)
     assert outcomes == Counter(ok=80)  # confirming is idempotent
     assert {w["status"] for w in wins} == {"scheduled"}
     assert [e["type"] for e in outbox_since(seeded_engine, mark)] == ["appointment.created"]

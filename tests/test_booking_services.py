@@ -153,7 +153,9 @@ def test_booking_removes_its_slot_and_buffer(seeded_engine: Engine) -> None:
     ten = weekday_at(10)
     before = starts(day_slots(seeded_engine, ten))
     assert {ten.replace(hour=9, minute=30), ten, ten.replace(minute=30)} <= before
-    booking.book(seeded_engine, BOT, patient_id=1, dentist_id=1, treatment="checkup", starts_at=ten)
+    booking.book(
+        seeded_engine, ADMIN, patient_id=1, dentist_id=1, treatment="checkup", starts_at=ten
+    )
     after = starts(day_slots(seeded_engine, ten))
     # busy [10:00, 10:40): 09:30 (its buffer would overlap), 09:45 .. 10:30 are gone
     gone = {ten.replace(hour=9, minute=30), ten.replace(hour=9, minute=45)}
@@ -169,26 +171,26 @@ def test_book_rejects_times_that_are_not_free_slots(seeded_engine: Engine) -> No
     e = seeded_engine
     kwargs = {"patient_id": 1, "dentist_id": 1, "treatment": "checkup"}
     with pytest.raises(OutsideAvailability, match="no Check-up slot"):
-        booking.book(e, BOT, **kwargs, starts_at=weekday_at(10, 5))  # off the 15-min grid
+        booking.book(e, ADMIN, **kwargs, starts_at=weekday_at(10, 5))  # off the 15-min grid
     with pytest.raises(OutsideAvailability):
-        booking.book(e, BOT, **kwargs, starts_at=weekday_at(10, isodow=6))  # Saturday
+        booking.book(e, ADMIN, **kwargs, starts_at=weekday_at(10, isodow=6))  # Saturday
     with pytest.raises(OutsideAvailability):
-        booking.book(e, BOT, **kwargs, starts_at=weekday_at(16, 45))  # ends after 17:00
+        booking.book(e, ADMIN, **kwargs, starts_at=weekday_at(16, 45))  # ends after 17:00
     with pytest.raises(OutsideAvailability, match="notice"):
         soon = dt.datetime.now(BERLIN) + dt.timedelta(minutes=20)
-        booking.book(e, BOT, **kwargs, starts_at=soon)
+        booking.book(e, ADMIN, **kwargs, starts_at=soon)
     with pytest.raises(OutsideAvailability, match="90 days"):
-        booking.book(e, BOT, **kwargs, starts_at=weekday_at(10, weeks_ahead=20))
+        booking.book(e, ADMIN, **kwargs, starts_at=weekday_at(10, weeks_ahead=20))
     with pytest.raises(InvalidInput, match="past"):
-        booking.book(e, BOT, **kwargs, starts_at=weekday_at(10, weeks_ahead=-2))
+        booking.book(e, ADMIN, **kwargs, starts_at=weekday_at(10, weeks_ahead=-2))
     with pytest.raises(InvalidInput, match="does not offer"):
         booking.book(
-            e, BOT, patient_id=1, dentist_id=3, treatment="root canal", starts_at=weekday_at(11)
+            e, ADMIN, patient_id=1, dentist_id=3, treatment="root canal", starts_at=weekday_at(11)
         )
-    booking.book(e, BOT, **kwargs, starts_at=weekday_at(10))
+    booking.book(e, ADMIN, **kwargs, starts_at=weekday_at(10))
     with pytest.raises(SlotTaken, match="just taken"):
         booking.book(
-            e, BOT, patient_id=2, dentist_id=1, treatment="filling", starts_at=weekday_at(9, 30)
+            e, ADMIN, patient_id=2, dentist_id=1, treatment="filling", starts_at=weekday_at(9, 30)
         )
 
 
@@ -201,7 +203,7 @@ def test_hold_confirm_release(seeded_engine: Engine) -> None:
     assert hold["treatment"] == "filling" and hold["patient_id"] == 1
     with pytest.raises(SlotTaken):  # a live hold blocks others
         booking.book(
-            e, BOT, patient_id=2, dentist_id=2, treatment="checkup", starts_at=weekday_at(11, 30)
+            e, ADMIN, patient_id=2, dentist_id=2, treatment="checkup", starts_at=weekday_at(11, 30)
         )
     done = booking.confirm_hold(e, PATIENT1, hold["id"])
     assert (
@@ -213,9 +215,9 @@ def test_hold_confirm_release(seeded_engine: Engine) -> None:
     with pytest.raises(InvalidInput, match="cancel it instead"):
         booking.release_hold(e, PATIENT1, hold["id"])
     other = booking.hold_slot(
-        e, BOT, patient_id=2, dentist_id=2, treatment="checkup", starts_at=weekday_at(14)
+        e, ADMIN, patient_id=2, dentist_id=2, treatment="checkup", starts_at=weekday_at(14)
     )
-    assert booking.release_hold(e, BOT, other["id"])["status"] == "cancelled"
+    assert booking.release_hold(e, ADMIN, other["id"])["status"] == "cancelled"
     assert weekday_at(14) in starts(day_slots(e, weekday_at(14), dentist_id=2))
     with pytest.raises(NotFound):  # patient 1 cannot see patient 2's hold
         booking.confirm_hold(e, PATIENT1, other["id"])
@@ -225,7 +227,7 @@ def test_hold_expiry(seeded_engine: Engine) -> None:
     e = seeded_engine
     at = weekday_at(12)
     hold = booking.hold_slot(
-        e, BOT, patient_id=1, dentist_id=1, treatment="checkup", starts_at=at, ttl_s=60
+        e, ADMIN, patient_id=1, dentist_id=1, treatment="checkup", starts_at=at, ttl_s=60
     )
     assert at not in starts(day_slots(e, at))  # live hold blocks
     with e.begin() as conn:
@@ -237,12 +239,12 @@ def test_hold_expiry(seeded_engine: Engine) -> None:
         )
     assert at in starts(day_slots(e, at))  # expired hold no longer blocks
     with pytest.raises(HoldExpired):
-        booking.confirm_hold(e, BOT, hold["id"])
-    taken = booking.book(e, BOT, patient_id=2, dentist_id=1, treatment="checkup", starts_at=at)
+        booking.confirm_hold(e, ADMIN, hold["id"])
+    taken = booking.book(e, ADMIN, patient_id=2, dentist_id=1, treatment="checkup", starts_at=at)
     assert taken["status"] == "scheduled"
     assert booking.get_appointment(e, ADMIN, hold["id"])["status"] == "expired"  # swept
     with pytest.raises(HoldExpired):
-        booking.confirm_hold(e, BOT, hold["id"])
+        booking.confirm_hold(e, ADMIN, hold["id"])
 
 
 def test_reschedule_keeps_id_and_frees_old_time(seeded_engine: Engine) -> None:
@@ -261,7 +263,7 @@ def test_reschedule_keeps_id_and_frees_old_time(seeded_engine: Engine) -> None:
     assert moved["dentist_id"] == 2
     assert weekday_at(9) in starts(day_slots(e, weekday_at(9)))
     blocker = booking.book(
-        e, BOT, patient_id=2, dentist_id=1, treatment="filling", starts_at=weekday_at(15)
+        e, ADMIN, patient_id=2, dentist_id=1, treatment="filling", starts_at=weekday_at(15)
     )
     with pytest.raises(SlotTaken):
         booking.reschedule(e, PATIENT1, appt["id"], starts_at=weekday_at(15), dentist_id=1)
@@ -276,7 +278,7 @@ def test_reschedule_keeps_id_and_frees_old_time(seeded_engine: Engine) -> None:
 def test_cancel_and_status_transitions(seeded_engine: Engine) -> None:
     e = seeded_engine
     appt = booking.book(
-        e, BOT, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(13)
+        e, ADMIN, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(13)
     )
     assert booking.set_status(e, PATIENT1, appt["id"], "confirmed")["status"] == "confirmed"
     with pytest.raises(Forbidden):
@@ -293,7 +295,7 @@ def test_cancel_and_status_transitions(seeded_engine: Engine) -> None:
         booking.set_status(e, ADMIN, appt["id"], "teleported")
 
     other = booking.book(
-        e, BOT, patient_id=2, dentist_id=1, treatment="checkup", starts_at=weekday_at(14)
+        e, ADMIN, patient_id=2, dentist_id=1, treatment="checkup", starts_at=weekday_at(14)
     )
     done = booking.cancel(e, PATIENT2, other["id"], reason="feeling better")
     assert done["status"] == "cancelled" and done["notes"] == "Cancelled: feeling better"
@@ -306,15 +308,15 @@ def test_cancel_and_status_transitions(seeded_engine: Engine) -> None:
 def test_listing_is_role_filtered(seeded_engine: Engine) -> None:
     e = seeded_engine
     a = booking.book(
-        e, BOT, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(10)
+        e, ADMIN, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(10)
     )
     b = booking.book(
-        e, BOT, patient_id=2, dentist_id=2, treatment="checkup", starts_at=weekday_at(10)
+        e, ADMIN, patient_id=2, dentist_id=2, treatment="checkup", starts_at=weekday_at(10)
     )
     c = booking.book(
-        e, BOT, patient_id=1, dentist_id=3, treatment="checkup", starts_at=weekday_at(11)
+        e, ADMIN, patient_id=1, dentist_id=3, treatment="checkup", starts_at=weekday_at(11)
     )
-    booking.cancel(e, BOT, c["id"])
+    booking.cancel(e, ADMIN, c["id"])
     ids = lambda docs: [d["id"] for d in docs]  # noqa: E731
     assert ids(booking.list_appointments(e, PATIENT1)) == [a["id"]]
     assert ids(booking.list_appointments(e, PATIENT1, include_cancelled=True)) == [a["id"], c["id"]]
@@ -352,7 +354,7 @@ def test_listing_is_role_filtered(seeded_engine: Engine) -> None:
 def test_handoff_request(seeded_engine: Engine) -> None:
     e = seeded_engine
     hid = booking.request_handoff(
-        e, BOT, patient_id=1, sender="patient-1", reason="talk to a human"
+        e, ADMIN, patient_id=1, sender="patient-1", reason="talk to a human"
     )
     assert hid > 0
     assert (

@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from chatbot.auth import Principal, issue_token, verify_token
 from chatbot.config import Settings
+from chatbot.errors import Unauthorized
 from sync.chat import TURN_TOKEN_TTL_S, setup_chat
 from sync.keys import SETTINGS
 
@@ -91,13 +92,24 @@ async def test_relays_the_message_as_the_token_subject(aiohttp_client, fake_rasa
     metadata = dict(sent["metadata"])
     turn_token = metadata.pop("token")
     assert metadata == {"role": "patient", "patient_id": 1, "dentist_id": None}
-    # A fresh short-lived token for this turn, not the caller's own long-lived one.
+    # A fresh short-lived token for this turn, not the caller's own long-lived one, only
+    # for the action server: the web app (no audience) refuses it.
     assert turn_token != headers["Authorization"].removeprefix("Bearer ")
-    assert verify_token(SECRET, turn_token) == Principal(
+    assert verify_token(SECRET, turn_token, audience="actions") == Principal(
         sub="patient-1", role="patient", patient_id=1
     )
-    claims = jwt.decode(turn_token, SECRET, algorithms=["HS256"])
+    with pytest.raises(Unauthorized):
+        verify_token(SECRET, turn_token)
+    claims = jwt.decode(turn_token, SECRET, algorithms=["HS256"], audience="actions")
     assert claims["exp"] - claims["iat"] <= TURN_TOKEN_TTL_S
+    assert claims["aud"] == "actions"
+
+
+async def test_a_web_token_is_not_a_turn_token(aiohttp_client, fake_rasa):
+    """The action server accepts only turn tokens: a caller's web token is refused there."""
+    web_token = _auth()["Authorization"].removeprefix("Bearer ")
+    with pytest.raises(Unauthorized):
+        verify_token(SECRET, web_token, audience="actions")
 
 
 @pytest.mark.parametrize(
@@ -150,7 +162,8 @@ async def test_oversized_message_is_413(aiohttp_client, fake_rasa):
     resp = await client.post("/api/chat", json={"message": too_long}, headers=_auth())
     assert resp.status == 413
     huge_body = b'{"message": "' + b"a" * (settings.max_body_bytes + 10) + b'"}'
-    resp = await client.post("/api/chat", data=huge_body, headers=_auth())
+    json_type = {"Content-Type": "application/json"}
+    resp = await client.post("/api/chat", data=huge_body, headers=_auth() | json_type)
     assert resp.status == 413
     assert len(fake_rasa.received) == 1
 
@@ -184,3 +197,39 @@ async def test_rasa_down_is_503_json(aiohttp_client):
     resp = await client.post("/api/chat", json={"message": "hi"}, headers=_auth())
     assert resp.status == 503
     assert (await resp.json())["error"] == "assistant_unavailable"
+
+
+async def test_bodies_other_than_json_are_415(aiohttp_client, fake_rasa):
+    client = await _client(aiohttp_client, _settings(fake_rasa.url))
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = _auth() | ({"Content-Type": content_type} if content_type else {})
+        resp = await client.post("/api/chat", data=b'{"message": "hi"}', headers=headers)
+        assert resp.status == 415, content_type
+        assert (await resp.json())["error"] == "unsupported_media_type"
+    assert fake_rasa.received == []
+
+
+async def test_deeply_nested_json_is_400_not_a_crash(aiohttp_client, fake_rasa):
+    client = await _client(aiohttp_client, _settings(fake_rasa.url))
+    headers = _auth() | {"Content-Type": "application/json"}
+    for raw in (b"[" * 30000, b'{"message": ' + b"[" * 5000 + b"]" * 5000 + b"}"):
+        resp = await client.post("/api/chat", data=raw, headers=headers)
+        assert resp.status == 400
+        assert (await resp.json())["error"] == "bad_request"
+    assert fake_rasa.received == []
+
+
+async def test_401_text_is_generic(aiohttp_client, fake_rasa):
+    """The reason (expired, bad signature, ...) is logged, never told: one text for all."""
+    client = await _client(aiohttp_client, _settings(fake_rasa.url))
+    expired = issue_token(SECRET, Principal(sub="p", role="patient", patient_id=1), ttl_s=-60)
+    forged = issue_token("x" * 40, Principal(sub="admin", role="admin"))
+    messages = set()
+    for tok in ("not-a-jwt", expired, forged, "a.b.c"):
+        resp = await client.post(
+            "/api/chat", json={"message": "hi"}, headers={"Authorization": f"Bearer {tok}"}
+        )
+        assert resp.status == 401
+        messages.add((await resp.json())["message"])
+    [message] = messages
+    assert not any(w in message.lower() for w in ("signature", "segments", "decode"))

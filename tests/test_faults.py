@@ -34,7 +34,7 @@ from booking_support import weekday_at
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine, text
 from standardwebhooks import Webhook
-from sync_support import auth, recv, settings, token
+from sync_support import auth, recv, settings, token, turn_token
 
 from chatbot import db
 from chatbot.db import libpq_url
@@ -533,7 +533,7 @@ def chat_tracker(patient_id: int, slot_choice: str) -> Any:
             "text": "/choose",
             "intent": {"name": "inform"},
             "entities": [{"entity": "slot_choice", "value": slot_choice}],
-            "metadata": {"token": token("patient", patient_id)},
+            "metadata": {"token": turn_token("patient", patient_id)},
         },
         events=[],
         paused=False,

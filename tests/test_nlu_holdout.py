@@ -32,15 +32,15 @@ TEST_STORIES = REPO_ROOT / "tests" / "stories"
 TRAINING = REPO_ROOT / "data"
 NLU_REPORT = REPO_ROOT / "docs" / "nlu"
 
-# Regression floors, set a little under what the model of 2026-12-04 reached on the hold-out
-# (intent accuracy 0.905, macro F1 0.913, treatment F1 0.912, dentist F1 0.962; model
-# fingerprint 4fe4a088159378a2). CI retrains before pytest, hence the ~0.02 margin. Raise them
-# as the model improves; never lower them silently.
+# Regression floors, a little under what the model reached on the hold-out (2026-12-04, rule
+# dialogue + lay-term data: intent accuracy 0.914, macro F1 0.920, treatment F1 0.917,
+# dentist F1 0.962; first measured 0.905/0.913/0.912/0.962). CI retrains before pytest, hence
+# the margin. Raise them as the model improves; never lower them silently.
 FLOOR = {
-    "intent_accuracy": 0.88,
-    "macro_f1": 0.89,
-    "treatment_f1": 0.89,
-    "dentist_f1": 0.94,
+    "intent_accuracy": 0.90,
+    "macro_f1": 0.905,
+    "treatment_f1": 0.90,
+    "dentist_f1": 0.945,
 }
 
 # `[text](entity)` and `[text]{"entity": ...}` annotations → text
@@ -156,7 +156,6 @@ def test_holdout_is_not_training_data() -> None:
     assert duplicates(holdout_messages(), training_examples()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="test stories rewritten in a follow-up (issue 12, part 5)")
 def test_story_messages_are_not_training_data() -> None:
     assert story_messages()
     assert duplicates(story_messages(), training_examples()) == []

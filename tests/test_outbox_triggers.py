@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from booking_support import ADMIN, BOT, DENTIST1, outbox_max, outbox_since, weekday_at
+from booking_support import ADMIN, DENTIST1, outbox_max, outbox_since, weekday_at
 from sqlalchemy import Engine, text
 
 from chatbot import db, repository
@@ -38,17 +38,19 @@ def test_appointment_paths(seeded_engine: Engine) -> None:
     e = seeded_engine
     kw = {"patient_id": 2, "dentist_id": 1, "treatment": "checkup"}
 
-    ev, doc = one_event(e, lambda: booking.book(e, BOT, **kw, starts_at=weekday_at(10)))
+    ev, doc = one_event(e, lambda: booking.book(e, ADMIN, **kw, starts_at=weekday_at(10)))
     assert (ev["type"], ev["dentist_id"], ev["patient_id"]) == ("appointment.created", 1, 2)
     assert ev["data"] == doc and ev["data"]["id"] == doc["id"]
 
-    ev, doc = one_event(e, lambda: booking.reschedule(e, BOT, doc["id"], starts_at=weekday_at(11)))
+    ev, doc = one_event(
+        e, lambda: booking.reschedule(e, ADMIN, doc["id"], starts_at=weekday_at(11))
+    )
     assert ev["type"] == "appointment.updated" and ev["data"] == doc
 
     ev, doc = one_event(e, lambda: booking.set_status(e, DENTIST1, doc["id"], "confirmed"))
     assert ev["type"] == "appointment.updated" and ev["data"]["status"] == "confirmed"
 
-    ev, doc = one_event(e, lambda: booking.cancel(e, BOT, doc["id"], reason="ill"))
+    ev, doc = one_event(e, lambda: booking.cancel(e, ADMIN, doc["id"], reason="ill"))
     assert ev["type"] == "appointment.cancelled" and ev["data"] == doc
 
     ev, _ = one_event(e, lambda: sql(e, "DELETE FROM appointment WHERE id = :i", i=doc["id"]))
@@ -58,7 +60,7 @@ def test_appointment_paths(seeded_engine: Engine) -> None:
 def test_update_without_rows_or_changes_writes_nothing(seeded_engine: Engine) -> None:
     e = seeded_engine
     doc = booking.book(
-        e, BOT, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(9)
+        e, ADMIN, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(9)
     )
     mark = outbox_max(e)
     sql(e, "UPDATE appointment SET notes = notes WHERE id = :i", i=doc["id"])
@@ -70,19 +72,19 @@ def test_hold_paths(seeded_engine: Engine) -> None:
     e = seeded_engine
     kw = {"patient_id": 1, "dentist_id": 2, "treatment": "filling"}
 
-    ev, hold = one_event(e, lambda: booking.hold_slot(e, BOT, **kw, starts_at=weekday_at(9)))
+    ev, hold = one_event(e, lambda: booking.hold_slot(e, ADMIN, **kw, starts_at=weekday_at(9)))
     assert (ev["type"], ev["dentist_id"], ev["patient_id"]) == ("hold.created", 2, 1)
     assert ev["data"] == hold and hold["status"] == "held"
 
-    ev, done = one_event(e, lambda: booking.confirm_hold(e, BOT, hold["id"]))
+    ev, done = one_event(e, lambda: booking.confirm_hold(e, ADMIN, hold["id"]))
     assert ev["type"] == "appointment.created" and ev["data"] == done
     assert done["status"] == "scheduled"
 
-    ev, hold = one_event(e, lambda: booking.hold_slot(e, BOT, **kw, starts_at=weekday_at(12)))
-    ev, gone = one_event(e, lambda: booking.release_hold(e, BOT, hold["id"]))
+    ev, hold = one_event(e, lambda: booking.hold_slot(e, ADMIN, **kw, starts_at=weekday_at(12)))
+    ev, gone = one_event(e, lambda: booking.release_hold(e, ADMIN, hold["id"]))
     assert ev["type"] == "hold.released" and ev["data"] == gone and gone["status"] == "cancelled"
 
-    ev, hold = one_event(e, lambda: booking.hold_slot(e, BOT, **kw, starts_at=weekday_at(14)))
+    ev, hold = one_event(e, lambda: booking.hold_slot(e, ADMIN, **kw, starts_at=weekday_at(14)))
     ev, _ = one_event(e, lambda: sql(e, "DELETE FROM appointment WHERE id = :i", i=hold["id"]))
     assert ev["type"] == "hold.released" and ev["data"]["id"] == hold["id"]
 
@@ -90,10 +92,10 @@ def test_hold_paths(seeded_engine: Engine) -> None:
 def test_expiry_sweep_writes_one_release_per_hold(seeded_engine: Engine) -> None:
     e = seeded_engine
     kw = {"patient_id": 1, "dentist_id": 1, "treatment": "checkup"}
-    holds = [booking.hold_slot(e, BOT, **kw, starts_at=weekday_at(h)) for h in (9, 10)]
+    holds = [booking.hold_slot(e, ADMIN, **kw, starts_at=weekday_at(h)) for h in (9, 10)]
     sql(e, "UPDATE appointment SET hold_expires_at = now() - interval '1 minute'")
     mark = outbox_max(e)
-    doc = booking.book(e, BOT, **kw, starts_at=weekday_at(9))  # sweeps, then books
+    doc = booking.book(e, ADMIN, **kw, starts_at=weekday_at(9))  # sweeps, then books
     events = outbox_since(e, mark)
     assert [ev["type"] for ev in events] == [
         "hold.released",
@@ -173,7 +175,7 @@ def test_handoff_path(seeded_engine: Engine) -> None:
     ev, hid = one_event(
         e,
         lambda: booking.request_handoff(
-            e, BOT, patient_id=1, sender="patient-1", reason="human please"
+            e, ADMIN, patient_id=1, sender="patient-1", reason="human please"
         ),
     )
     assert (ev["type"], ev["patient_id"], ev["dentist_id"]) == ("handoff.requested", 1, None)
@@ -186,10 +188,12 @@ def test_handoff_path(seeded_engine: Engine) -> None:
 )
 def test_failed_booking_writes_nothing(seeded_engine: Engine, starts_at, error) -> None:
     e = seeded_engine
-    booking.book(e, BOT, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(10))
+    booking.book(
+        e, ADMIN, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(10)
+    )
     # an expired hold that the failed call would sweep: the sweep is rolled back as well
     hold = booking.hold_slot(
-        e, BOT, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(12)
+        e, ADMIN, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(12)
     )
     sql(
         e,
@@ -198,7 +202,9 @@ def test_failed_booking_writes_nothing(seeded_engine: Engine, starts_at, error) 
     )
     mark = outbox_max(e)
     with pytest.raises(error):
-        booking.book(e, BOT, patient_id=2, dentist_id=1, treatment="checkup", starts_at=starts_at())
+        booking.book(
+            e, ADMIN, patient_id=2, dentist_id=1, treatment="checkup", starts_at=starts_at()
+        )
     assert outbox_since(e, mark) == []
     assert get(e, hold["id"])["status"] == "held"
 
@@ -206,7 +212,7 @@ def test_failed_booking_writes_nothing(seeded_engine: Engine, starts_at, error) 
 def test_constraint_violation_writes_nothing(seeded_engine: Engine) -> None:
     e = seeded_engine
     doc = booking.book(
-        e, BOT, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(10)
+        e, ADMIN, patient_id=1, dentist_id=1, treatment="checkup", starts_at=weekday_at(10)
     )
     mark = outbox_max(e)
     copy = (
@@ -224,7 +230,7 @@ def test_notify_payload_is_the_outbox_id(seeded_engine: Engine, db_url: str) -> 
         listener.execute("LISTEN sync_events")
         doc = booking.book(
             seeded_engine,
-            BOT,
+            ADMIN,
             patient_id=1,
             dentist_id=1,
             treatment="checkup",

@@ -20,7 +20,7 @@ NLU_REPORT = REPO_ROOT / "docs" / "nlu"
 # Responses Rasa itself sends (form questions, the fallback) look unused to the validator.
 IMPLICIT = re.compile(
     r"The utterance '(utter_ask_\w+|utter_default|utter_ask_rephrase|utter_handing_over"
-    r"|utter_pick_a_time|utter_what_next)' is not"
+    r"|utter_pick_a_time|utter_what_next|utter_handoff_pending)' is not"
 )
 
 
@@ -123,3 +123,32 @@ def test_nlu_cross_validation_report(tmp_path: Path) -> None:
     # A regression floor, not a goal: sparse features only (no downloads) on ~1000 examples
     # gave 0.749 on 3 folds (docs/nlu/cross_validation.md); more examples raise it.
     assert summary["intent_accuracy"] >= 0.70  # type: ignore[operator]
+
+
+def test_form_rules_are_generated_from_the_answer_table() -> None:
+    """data/rules_forms.yml must be what scripts/form_rules.py makes of ANSWER_INTENTS, and
+    every intent of the domain must have a rule inside every form (no unplanned path)."""
+    import sys
+
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    import form_rules
+
+    assert form_rules.main(["--check"]) == 0, "run: .venv/bin/python scripts/form_rules.py"
+    text = (REPO_ROOT / "data" / "rules_forms.yml").read_text()
+    domain_intents = re.findall(r"^  - (\w+)$", (REPO_ROOT / "domain.yml").read_text(), re.M)
+    intents = set(domain_intents) & set(json.loads(_intents_json()))
+    for form in form_rules.ANSWER_INTENTS:
+        for intent in intents - form_rules.HANDLED_ELSEWHERE:
+            assert f"rule: {form.split('_')[0]} - {intent} " in text, (form, intent)
+
+
+def _intents_json() -> str:
+    code = "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))['intents']))"
+    out = subprocess.run(
+        [str(REPO_ROOT / ".venv-rasa" / "bin" / "python"), "-c", code, "domain.yml"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout

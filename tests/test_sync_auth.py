@@ -97,13 +97,13 @@ async def test_bad_tokens_get_401_json_everywhere(client: Any, db_url: str) -> N
 
 async def test_wrong_role_gets_403(client: Any, db_url: str) -> None:
     before = counts(db_url)
-    for role, ident in (("patient", 1), ("dentist", 1), ("chatbot", None)):
+    for role, ident in (("patient", 1), ("dentist", 1), ("chatbot", 1)):
         for method, path, body in ADMIN_ONLY:
             resp = await _call(client, method, path, body, auth(role, ident))
             assert resp.status == 403, (role, method, path)
             assert (await resp.json())["error"] == "forbidden"
     hours = {"hours": [{"isodow": 1, "start": "09:00", "end": "12:00"}]}
-    for role, ident in (("patient", 1), ("dentist", 2), ("chatbot", None)):
+    for role, ident in (("patient", 1), ("dentist", 2), ("chatbot", 1)):
         resp = await client.put(
             "/api/dentists/1/availability", json=hours, headers=auth(role, ident)
         )
@@ -157,8 +157,11 @@ async def test_conflicts_and_missing_rows(client: Any) -> None:
 
 
 async def test_dev_login_me_and_status(
-    client: Any, seeded_engine: Engine, db_url: str, aiohttp_client: Any
+    seeded_engine: Engine, db_url: str, aiohttp_client: Any
 ) -> None:
+    client = await aiohttp_client(
+        create_app(settings(dev_mode=True), engine=seeded_engine, db_url=db_url)
+    )
     resp = await client.post("/api/dev/login", json={"sub": "patient-1"})
     assert resp.status == 200
     login = await resp.json()
@@ -178,3 +181,27 @@ async def test_dev_login_me_and_status(
         create_app(settings(dev_mode=False), engine=seeded_engine, db_url=db_url)
     )
     assert (await prod.post("/api/dev/login", json={"sub": "admin"})).status == 404
+
+
+async def test_rest_writes_are_rate_limited_per_user(
+    seeded_engine: Engine, db_url: str, aiohttp_client: Any
+) -> None:
+    """Every write attempt counts (refused ones too); reads and other users are unaffected."""
+    app = create_app(
+        settings(write_rate_limit=5, write_rate_window_s=60), engine=seeded_engine, db_url=db_url
+    )
+    client = await aiohttp_client(app)
+    before = counts(db_url)
+    for _ in range(5):
+        resp = await client.post("/api/appointments/999999/cancel", headers=auth("patient", 1))
+        assert resp.status == 404
+    resp = await client.post("/api/appointments/999999/cancel", headers=auth("patient", 1))
+    assert resp.status == 429 and (await resp.json())["error"] == "rate_limited"
+    assert 1 <= int(resp.headers["Retry-After"]) <= 60
+    body = {"dentist_id": 1, "treatment": "checkup", "starts_at": future_weekday(3, 9).isoformat()}
+    resp = await client.post("/api/appointments", json=body, headers=auth("patient", 1))
+    assert resp.status == 429  # a valid booking too: the limit is on the user, not the request
+    assert (await client.get("/api/appointments", headers=auth("patient", 1))).status == 200
+    other = await client.post("/api/appointments/999999/cancel", headers=auth("patient", 2))
+    assert other.status == 404
+    assert counts(db_url) == before

@@ -263,3 +263,17 @@ def test_weekday_and_day_number_agree_or_it_says_so(now: datetime, weekday: str,
     else:
         assert result.date is not None and result.date.day == day
         assert result.date.weekday() == WEEKDAYS.index(weekday)
+
+
+@given(
+    st.sampled_from(["jan", "Feb", "march", "sept", "Dec.", "december"]),
+    st.integers(1, 28),
+    st.integers(1, 11),
+)
+def test_a_number_after_a_month_is_its_day_not_minutes(month: str, day: int, hour: int) -> None:
+    """ "Dec 15 after 2pm" is the 15th from 14:00, never 14:15 ("15 after 2")."""
+    now = datetime(2024, 5, 17, 9, tzinfo=ZoneInfo("Europe/Berlin"))
+    result = resolve(f"how about {month} {day} after {hour}pm then?", now)
+    assert result.date is not None and result.date.day == day
+    assert result.start is not None and result.start.hour == hour + 12
+    assert result.start.minute == 0

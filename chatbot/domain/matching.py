@@ -24,7 +24,18 @@ NOT_A_NAME = frozenset({"dr", "doctor", "doc", "dentist", "the", "mr", "mrs", "m
 # How patients name treatments without the catalogue's words, keyed by treatment code. Phrases
 # are compared after stemming, so "cleaned", "cleaning" and "cleans" all meet "clean".
 LAY_TERMS: dict[str, tuple[str, ...]] = {
-    "checkup": ("check up", "checkup", "exam", "examination", "routine visit", "look at my teeth"),
+    "checkup": (
+        "check up",
+        "checkup",
+        "check",
+        "exam",
+        "examination",
+        "routine",
+        "6 month",
+        "six month",
+        "annual",
+        "look at my teeth",
+    ),
     "cleaning": (
         "clean",
         "hygienist",
@@ -45,6 +56,7 @@ LAY_TERMS: dict[str, tuple[str, ...]] = {
         "tooth out",
         "teeth out",
         "take out",
+        "taken out",
         "remove a tooth",
         "wisdom tooth",
         "wisdom teeth",

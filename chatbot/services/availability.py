@@ -22,7 +22,7 @@ from chatbot.domain.models import (
 )
 from chatbot.errors import InvalidInput, NotFound
 from chatbot.services.catalog import match_treatment
-from chatbot.services.guards import aware, ident, manage_dentist, text_arg, window
+from chatbot.services.guards import aware, ident, manage_dentist, sane_year, text_arg, window
 
 UTC = dt.timezone.utc
 DEFAULT_WINDOW = dt.timedelta(days=14)
@@ -185,6 +185,9 @@ def set_weekly_hours(
         raise InvalidInput("valid_from must be a date.")
     if valid_to is not None and (not isinstance(valid_to, dt.date) or valid_to < valid_from):
         raise InvalidInput("valid_to must be a date on or after valid_from.")
+    sane_year(valid_from, "valid_from")
+    if valid_to is not None:
+        sane_year(valid_to, "valid_to")
     if len(hours) > 70:
         raise InvalidInput("Too many working-hour ranges.")
     _check_hours(hours)

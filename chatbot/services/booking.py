@@ -2,6 +2,8 @@
 
 Every write: one transaction; sweep the dentist's expired holds; check the start is a real
 free slot (domain rules); write; the exclusion constraint is the final word (→ SlotTaken).
+New holds and bookings by a patient (or the bot acting for one) also lock the patient row and
+check the per-patient limits (`services.limits`, → LimitReached).
 Appointments are returned as `appointment_doc()` JSON (the same shape events carry).
 """
 
@@ -14,8 +16,10 @@ from sqlalchemy import Connection, Engine
 
 from chatbot import repository
 from chatbot.auth import Principal
+from chatbot.config import PatientLimits
 from chatbot.domain.models import may_transition
 from chatbot.errors import Forbidden, HoldExpired, InvalidInput, NotFound
+from chatbot.services import limits as patient_limits
 from chatbot.services.guards import act_for, aware, ident, text_arg, window
 from chatbot.services.slot_check import booking_context, ensure_free_slot
 
@@ -33,6 +37,7 @@ def _create(
     starts_at: dt.datetime,
     hold_ttl_s: int | None,
     notes: str = "",
+    limits: PatientLimits | None = None,
 ) -> Doc:
     patient_id, dentist_id = ident(patient_id, "patient id"), ident(dentist_id, "dentist id")
     starts_at = aware(starts_at, "start time")
@@ -40,8 +45,13 @@ def _create(
     act_for(principal, patient_id=patient_id, dentist_id=dentist_id)
     with repository.transaction(engine) as conn:
         clinic, dentist, chosen = booking_context(conn, dentist_id, treatment)
-        if not repository.patient_exists(conn, patient_id):
+        # Self-service: lock the patient so their parallel requests queue for the limit check.
+        exists = repository.lock_patient if principal.patient_scoped else repository.patient_exists
+        if not exists(conn, patient_id):
             raise NotFound(f"There is no patient with id {patient_id}.")
+        patient_limits.ensure_room(
+            conn, principal, patient_id, hold=hold_ttl_s is not None, limits=limits
+        )
         repository.sweep_expired_holds(conn, dentist_id)
         ensure_free_slot(conn, clinic, dentist, chosen, starts_at)
         ttl = None if hold_ttl_s is None else hold_ttl_s or clinic.hold_ttl_s
@@ -66,9 +76,10 @@ def hold_slot(
     treatment: str,
     starts_at: dt.datetime,
     ttl_s: int | None = None,
+    limits: PatientLimits | None = None,
 ) -> Doc:
     """Reserve a slot while the patient confirms; it stops blocking after ttl_s seconds
-    (clinic default 300)."""
+    (clinic default 300). `limits`: per-patient limits (default: from the environment)."""
     if ttl_s is not None and (
         isinstance(ttl_s, bool) or not isinstance(ttl_s, int) or not 10 <= ttl_s <= 86400
     ):
@@ -81,6 +92,7 @@ def hold_slot(
         treatment=treatment,
         starts_at=starts_at,
         hold_ttl_s=ttl_s or 0,
+        limits=limits,
     )
 
 
@@ -93,8 +105,9 @@ def book(
     treatment: str,
     starts_at: dt.datetime,
     notes: str = "",
+    limits: PatientLimits | None = None,
 ) -> Doc:
-    """Book directly (status 'scheduled')."""
+    """Book directly (status 'scheduled'); `limits` as for `hold_slot`."""
     return _create(
         engine,
         principal,
@@ -104,6 +117,7 @@ def book(
         starts_at=starts_at,
         hold_ttl_s=None,
         notes=notes,
+        limits=limits,
     )
 
 
@@ -175,7 +189,7 @@ def _cancel_row(conn: Connection, principal: Principal, row: dict[str, Any], rea
         return dict(row["doc"])
     if row["status"] not in ("held", "scheduled", "confirmed"):
         raise InvalidInput(f"A {row['status']} appointment cannot be cancelled.")
-    if principal.role in ("patient", "chatbot") and row["starts_at"] <= dt.datetime.now(UTC):
+    if principal.patient_scoped and row["starts_at"] <= dt.datetime.now(UTC):
         raise InvalidInput("This appointment has already started; please call the clinic.")
     notes = row["notes"]
     if reason:
@@ -198,7 +212,7 @@ def set_status(engine: Engine, principal: Principal, appointment_id: int, status
     """Move along the allowed transitions (see domain.models.STATUS_TRANSITIONS)."""
     if status not in ("scheduled", "confirmed", "arrived", "completed", "no_show", "cancelled"):
         raise InvalidInput(f"Unknown status {str(status)[:40]!r}.")
-    if principal.role in ("patient", "chatbot") and status not in _PATIENT_STATUSES:
+    if principal.patient_scoped and status not in _PATIENT_STATUSES:
         raise Forbidden("Only the clinic can set that status.")
     with repository.transaction(engine) as conn:
         row = _locked(conn, principal, appointment_id)
@@ -234,7 +248,7 @@ def list_appointments(
     patient_id: int | None = None,
     include_cancelled: bool = False,
 ) -> list[Doc]:
-    """Appointments the caller may see (patient: own; dentist: own; admin/chatbot: all),
+    """Appointments the caller may see (patient/chatbot: that patient's; dentist: own; admin: all),
     ordered by start. Live holds are included, expired ones only with include_cancelled."""
     if start is not None:
         start = aware(start, "start")
@@ -246,7 +260,7 @@ def list_appointments(
         dentist_id = ident(dentist_id, "dentist id")
     if patient_id is not None:
         patient_id = ident(patient_id, "patient id")
-    if principal.role == "patient":
+    if principal.patient_scoped:
         if patient_id not in (None, principal.patient_id):
             raise Forbidden("You may only see your own appointments.")
         patient_id = principal.patient_id
@@ -272,7 +286,7 @@ def request_handoff(
     if patient_id is not None:
         patient_id = ident(patient_id, "patient id")
         act_for(principal, patient_id=patient_id, dentist_id=None)
-    elif principal.role == "patient":
+    elif principal.patient_scoped:
         patient_id = principal.patient_id
     sender = text_arg(sender, "sender", max_len=200, required=True)
     reason = text_arg(reason, "reason", max_len=10000)[:2000]

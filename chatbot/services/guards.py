@@ -9,6 +9,9 @@ from chatbot.auth import Principal
 from chatbot.errors import Forbidden, InvalidInput
 
 MAX_ID = 2**31 - 1
+# The calendar the clinic works in. Anything outside is a typo or a probe, and near year 1 or
+# 9999 time-zone arithmetic overflows, so the year is checked before any of it happens.
+MIN_YEAR, MAX_YEAR = 1970, 2199
 
 
 def ident(value: Any, what: str) -> int:
@@ -18,16 +21,19 @@ def ident(value: Any, what: str) -> int:
     return value
 
 
+def sane_year(value: dt.date, what: str) -> None:
+    """A date (or date-time) in years MIN_YEAR..MAX_YEAR; checked without any arithmetic."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise InvalidInput(f"{what} must be between the years {MIN_YEAR} and {MAX_YEAR}.")
+
+
 def aware(value: Any, what: str) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         raise InvalidInput(f"{what} must be a date and time.")
+    sane_year(value, what)
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput(f"{what} needs a time zone offset (got {value.isoformat()}).")
-    if (
-        not dt.datetime(1970, 1, 2, tzinfo=dt.timezone.utc)
-        < value
-        < dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
-    ):
+    if not dt.datetime(MIN_YEAR, 1, 2, tzinfo=dt.timezone.utc) < value:
         raise InvalidInput(f"{what} is out of range.")
     return value
 
@@ -44,12 +50,12 @@ def window(start: Any, end: Any, *, max_days: int) -> tuple[dt.datetime, dt.date
 def act_for(principal: Principal, *, patient_id: int | None, dentist_id: int | None) -> None:
     """May `principal` write on behalf of this patient with this dentist?
 
-    admin/chatbot: anyone (the action server verifies the patient itself); patient: own
-    patient_id only; dentist: own dentist_id only.
+    admin: anyone; patient (and the `chatbot` service role, which acts for the one patient in
+    its claims): own patient_id only; dentist: own dentist_id only.
     """
-    if principal.role in ("admin", "chatbot"):
+    if principal.role == "admin":
         return
-    if principal.role == "patient" and patient_id == principal.patient_id:
+    if principal.patient_scoped and patient_id == principal.patient_id:
         return
     if principal.role == "dentist" and dentist_id == principal.dentist_id:
         return

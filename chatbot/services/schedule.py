@@ -22,11 +22,11 @@ def dentist_schedule(
     end: dt.datetime,
 ) -> list[dict[str, Any]]:
     """Live appointments and holds of one dentist overlapping [start, end), ordered by start:
-    each the appointment doc plus `patient_name` and `treatment_name`. Dentist (own),
-    admin or chatbot."""
+    each the appointment doc plus `patient_name` and `treatment_name`. Dentist (own) or
+    admin."""
     dentist_id = ident(dentist_id, "dentist id")
-    if principal.role == "patient" or (
-        principal.role == "dentist" and principal.dentist_id != dentist_id
+    if principal.role != "admin" and not (
+        principal.role == "dentist" and principal.dentist_id == dentist_id
     ):
         raise Forbidden("Only that dentist or the clinic may see this schedule.")
     start, end = window(start, end, max_days=92)

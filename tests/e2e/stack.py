@@ -1,11 +1,16 @@
 """Start the whole stack once: embedded Postgres (migrated + seeded), action server, Rasa
 server with the trained model, and the web app. Used by the e2e fixture and bench/bench_bot.py.
+
+The three servers run the Procfile's own command lines (what `make run` starts through honcho),
+with free ports and a throw-away database in the environment, and no host setting: what the
+tests see, including which addresses the processes listen on, is what `make run` does.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import ipaddress
 import json
 import os
 import socket
@@ -19,13 +24,22 @@ from pathlib import Path
 from typing import Any
 
 from chatbot import db
-from chatbot.auth import Principal, issue_token
+from chatbot.auth import Principal, issue_token, issue_turn_token
 from chatbot.config import REPO_ROOT
 from chatbot.seed import seed_demo
 
 MODEL = REPO_ROOT / "models" / "dental.tar.gz"
-PY = REPO_ROOT / ".venv" / "bin" / "python"
-RASA = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
+PROCFILE = REPO_ROOT / "Procfile"
+
+
+def procfile() -> dict[str, str]:
+    """name -> command line of every process `make run` starts (honcho runs each with sh -c)."""
+    commands = {}
+    for line in PROCFILE.read_text().splitlines():
+        name, sep, command = line.partition(":")
+        if sep and name.strip() and not line.lstrip().startswith("#"):
+            commands[name.strip()] = command.strip()
+    return commands
 
 
 def free_port() -> int:
@@ -44,16 +58,23 @@ class Stack:
     db_url: str
     secret: str
     logs: Path
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def principal(self, role: str, ident: int, sub: str | None) -> Principal:
+        ids = {"patient": {"patient_id": ident}, "dentist": {"dentist_id": ident}}.get(role, {})
+        sub = sub or (f"{role}-{ident}" if ids else role)
+        return Principal(sub=sub, role=role, **ids)  # type: ignore[arg-type]
 
     def token(
         self, role: str = "patient", ident: int = 1, ttl_s: int = 3600, *, sub: str | None = None
     ) -> str:
-        """A token for a seeded user; `sub` gives the conversation its own sender (Rasa keys
-        trackers by sender), so tests sharing the stack never inherit each other's forms."""
-        ids = {"patient": {"patient_id": ident}, "dentist": {"dentist_id": ident}}.get(role, {})
-        sub = sub or (f"{role}-{ident}" if ids else role)
-        return issue_token(self.secret, Principal(sub=sub, role=role, **ids), ttl_s)  # type: ignore[arg-type]
+        """A web token for a seeded user; `sub` gives the conversation its own sender (Rasa
+        keys trackers by sender), so tests sharing the stack never inherit each other's forms."""
+        return issue_token(self.secret, self.principal(role, ident, sub), ttl_s)
+
+    def turn_token(self, role: str = "patient", ident: int = 1, *, sub: str | None = None) -> str:
+        """What the chat gateway puts in the metadata (`aud=actions`): for `rasa_rest`."""
+        return issue_turn_token(self.secret, self.principal(role, ident, sub))
 
     def chat(self, message: str, token: str | None) -> list[dict[str, Any]]:
         """One turn through the web app's /api/chat gateway (as the browser widget does)."""
@@ -66,6 +87,48 @@ class Stack:
         """One turn straight to Rasa's REST channel (what the gateway forwards)."""
         body = {"sender": sender, "message": message, "metadata": metadata}
         return list(post_json(f"{self.rasa_url}/webhooks/rest/webhook", body))
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = {pid}, [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _hex_address(raw: str) -> str:
+    """/proc/net/tcp{,6} addresses: 32-bit words in host (little-endian) order."""
+    words = bytes.fromhex(raw)
+    packed = b"".join(words[i : i + 4][::-1] for i in range(0, len(words), 4))
+    return str(ipaddress.ip_address(packed))
+
+
+def listening_sockets(pid: int) -> set[tuple[str, int]]:
+    """(address, port) of every listening TCP socket of `pid` and its descendants (Linux)."""
+    inodes: set[str] = set()
+    for each in _descendants(pid):
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{each}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            cols = line.split()
+            if cols[3] == "0A" and cols[9] in inodes:  # 0A = LISTEN
+                address, port = cols[1].split(":")
+                found.add((_hex_address(address), int(port, 16)))
+    return found
 
 
 def post_json(url: str, body: Any, headers: dict[str, str] | None = None) -> Any:
@@ -84,7 +147,7 @@ def _ready(url: str) -> bool:
         return False
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -95,10 +158,10 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) 
     raise RuntimeError(f"{url} not ready after {timeout_s} s:\n{log.read_text()[-4000:]}")
 
 
-def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def spawn(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(
-            cmd,
+            ["/bin/sh", "-c", command],
             cwd=REPO_ROOT,
             env=env,
             stdout=out,
@@ -128,21 +191,16 @@ def running_stack(
     logs.mkdir(parents=True, exist_ok=True)
     url = _prepare_db(pg_dir)
     web, rasa, actions = free_port(), free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions}/webhook"\n'
-        "tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: ${RASA_TRACKER_DB_URL}\n"
-    )
-    env = os.environ | {
+    env = {k: v for k, v in os.environ.items() if k not in ("APP_HOST", "ACTIONS_HOST")} | {
         "DATABASE_URL": url,
         "RASA_TRACKER_DB_URL": url,
         "APP_JWT_SECRET": secret,
         "APP_PORT": str(web),
-        "APP_HOST": "127.0.0.1",
+        "RASA_PORT": str(rasa),
         "RASA_URL": f"http://127.0.0.1:{rasa}",
         "ACTION_PORT": str(actions),
         "APP_DATA_DIR": str(workdir),
-        "APP_DEV_MODE": "1",
+        "APP_DEV_MODE": "1",  # as scripts/run.sh sets it
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
     }
@@ -154,41 +212,23 @@ def running_stack(
         secret,
         logs,
     )
+    ready = {  # Rasa without --enable-api only has its root route ("Hello from Rasa")
+        "actions": (f"{stack.actions_url}/health", 60),
+        "rasa": (f"{stack.rasa_url}/", 240),
+        "web": (f"{stack.web_url}/api/realtime/health", 60),
+    }
     try:
-        commands = {
-            "actions": [str(PY), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions)],
-            "rasa": [
-                str(RASA),
-                "run",
-                "--enable-api",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(rasa),
-                "--model",
-                str(MODEL),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(REPO_ROOT / "credentials.yml"),
-            ],
-            "web": [str(PY), "-m", "sync"],
-        }
-        for name, cmd in commands.items():
-            stack.procs.append(_spawn(cmd, env, logs / f"{name}.log"))
-        checks = [
-            (f"{stack.actions_url}/health", 60),
-            (f"{stack.rasa_url}/status", 240),
-            (f"{stack.web_url}/api/realtime/health", 60),
-        ]
-        for proc, (url_, timeout_s), name in zip(stack.procs, checks, commands, strict=True):
-            _wait(url_, proc, logs / f"{name}.log", timeout_s)
+        commands = procfile()
+        for name in ready:
+            stack.procs[name] = spawn(commands[name], env, logs / f"{name}.log")
+        for name, (url_, timeout_s) in ready.items():
+            wait_ready(url_, stack.procs[name], logs / f"{name}.log", timeout_s)
         yield stack
     finally:
-        for proc in stack.procs:
+        for proc in stack.procs.values():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, 15)
-        for proc in stack.procs:
+        for proc in stack.procs.values():
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:

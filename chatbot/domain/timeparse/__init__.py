@@ -18,8 +18,11 @@ Conventions (details in `meaning` and `windows`):
   a real date; ISO dates are always year-month-day;
 - ranges of days ("24-28 Dec", "Mon-Thu") run from the first day's midnight to the midnight
   after the last day;
-- several mentions: all are in `Resolution.mentions`; the primary one (see `choose`) fills the
-  top-level fields;
+- several mentions: all are in `Resolution.mentions`, each resolved on its own; the one the
+  message books (see `choose`) fills the top-level fields, completed from the whole message
+  (see `combine`): "Book me on the 14th. Anything around 3?" is the 14th at 15:00, "Tuesday at
+  10, no sorry, 11am" Tuesday at 11:00, "tomorrow afternoon. Say 2:15?" 14:15 tomorrow; a day in
+  the past or said after "since" is not the one booked while another is named;
 - nonsense gives an empty Resolution; impossible dates/times ("February 30", "25:00") give
   `error` and None fields, never an exception;
 - recurring hours ("Mon-Thu 9-5", "tuesdays and thursdays 10-2", "weekdays 8am-4pm") set

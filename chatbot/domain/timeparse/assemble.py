@@ -14,15 +14,15 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
-from . import clock, dates, vague
+from . import clock, dates, periods, ranges, vague
 from .pieces import DIGIT, Day, Env, Piece, add_months
 
-RULES = dates.RULES + clock.RULES + vague.RULES
+RULES = dates.RULES + periods.RULES + clock.RULES + ranges.RULES + vague.RULES
 
 # Words that may sit between two pieces of one mention ("tomorrow at 3", "evening slot on 23/5").
 _FILLER_WORDS = (
     ", at on in the of for around about by - say maybe sometime some time anytime any preferably"
-    " ideally please like during over ish so earliest latest slot slots appointment appt booking"
+    " ideally please like during over ish earliest latest slot slots appointment appt booking"
     " one"
 )
 _FILLER = frozenset(_FILLER_WORDS.split(" "))

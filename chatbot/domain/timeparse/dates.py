@@ -1,4 +1,5 @@
-"""Grammar rules for days: relative words, weekdays, ordinals, calendar and numeric dates."""
+"""Grammar rules for days: relative words, weekdays, ordinals, calendar and numeric dates; the
+longer periods ("in 2 weeks", "next week", "in June", "24-28 Dec") are in `periods`."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ from datetime import date, timedelta
 from .lexicon import MONTH_INDEX, MONTH_RE, MONTHS, WEEKDAY_INDEX, WEEKDAY_RE
 from .pieces import DIGIT, Day, Env, Fields, Rule, add_months, days_in_month, monday_of, rule
 
-_ORD = r"(?:st|nd|rd|th)"
+ORD = r"(?:st|nd|rd|th)"
 _COUNT = {"a": 1, "an": 1, "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3, "few": 3}
 
 
-def _count(word: str) -> int:
+def count(word: str) -> int:
     return _COUNT[word] if word in _COUNT else int(word)
 
 
-def _one(day: date, **extra: object) -> Fields:
+def one_day(day: date, **extra: object) -> Fields:
     return {"day": Day(day, day, **extra)}  # type: ignore[arg-type]
 
 
@@ -28,7 +29,7 @@ def _missing(month: int, day: int, year: int | None = None) -> Fields:
     return {"error": f"{name} {day}{suffix} doesn't exist"}
 
 
-def _weekday_on_or_after(start: date, weekday: int) -> date:
+def weekday_on_or_after(start: date, weekday: int) -> date:
     return start + timedelta(days=(weekday - start.weekday()) % 7)
 
 
@@ -40,13 +41,13 @@ def calendar_date(env: Env, month: int, day: int, year: int | None) -> Fields:
         year = year + 2000 if year < 100 else year
         if not 1 <= day <= days_in_month(year, month):
             return _missing(month, day, year)
-        return _one(date(year, month, day))
+        return one_day(date(year, month, day))
     year = env.today.year
     for offset in range(9):  # February 29 may be up to 8 years away
         if 1 <= day <= days_in_month(year + offset, month):
             found = date(year + offset, month, day)
             if found >= env.today:
-                return _one(found, roll="year")
+                return one_day(found, roll="year")
         elif not (month == 2 and day == 29):
             return _missing(month, day)
     return _missing(month, day)
@@ -61,7 +62,7 @@ def _relative_word(m: re.Match[str], env: Env) -> Fields:
     if word == "tonight":
         return {"day": Day(env.today, env.today), "part": ("night", None)}
     shift = {"today": 0, "tomorrow": 1, "yesterday": -1}.get(word, 2)
-    return _one(env.today + timedelta(days=shift))
+    return one_day(env.today + timedelta(days=shift))
 
 
 @rule(r"^(?:later (?:on )?today|later today|later on|later this day)$", needs=("later",))
@@ -82,12 +83,12 @@ def _weekday(m: re.Match[str], env: Env) -> Fields:
     if post in ("next week", "this week", "last week", "the week after next", "week after next"):
         weeks = {"this week": 0, "next week": 1, "last week": -1}.get(post, 2)
         found = monday_of(env.today) + timedelta(weeks=weeks, days=weekday)
-        return _one(found)
-    found = _weekday_on_or_after(env.today + timedelta(days=1 if strict else 0), weekday)
+        return one_day(found)
+    found = weekday_on_or_after(env.today + timedelta(days=1 if strict else 0), weekday)
     if post in ("after next", "week"):  # "Monday after next", British "Monday week"
-        found = _weekday_on_or_after(env.today + timedelta(days=1), weekday) + timedelta(7)
+        found = weekday_on_or_after(env.today + timedelta(days=1), weekday) + timedelta(7)
     every = bool(m["pl"]) or m["mod"] in ("every", "each")  # "mondays", "every Monday"
-    return _one(found, roll="week", weekday=not post, weekdays=(weekday + 1,) if every else None)
+    return one_day(found, roll="week", weekday=not post, weekdays=(weekday + 1,) if every else None)
 
 
 _SETS = {"weekday": (1, 2, 3, 4, 5), "weekend": (6, 7)}
@@ -102,7 +103,7 @@ def _weekday_set(m: re.Match[str], env: Env) -> Fields | None:
     """ "weekdays", "every weekday", "on weekends": a recurring set; first..last its first day."""
     word = "weekend" if m["w"] == "weekend" else "weekday"
     if word == "weekend" and not m["pl"] and not m[0].startswith(("every", "each", "on ")):
-        return None  # "weekend", "the weekend": the coming one (see `_period`)
+        return None  # "weekend", "the weekend": the coming one (see `periods`)
     days = _SETS[word]
     first = env.today + timedelta(days=1)
     while first.isoweekday() not in days:
@@ -119,7 +120,7 @@ def _last_weekday(m: re.Match[str], env: Env) -> Fields:
     """ "last Friday": the most recent one before today (one to seven days ago)."""
     weekday = WEEKDAY_INDEX[m["wd"] or m["wd2"]]
     back = (env.today.weekday() - weekday - 1) % 7 + 1
-    return _one(env.today - timedelta(days=back))
+    return one_day(env.today - timedelta(days=back))
 
 
 @rule(
@@ -132,10 +133,10 @@ def _past(m: re.Match[str], env: Env) -> Fields:
     """Past references, resolved as dates in the past (the bot refuses them in words)."""
     today, word = env.today, m["w"]
     if word is None:
-        n, unit = _count(m["n"]), m["unit"]
+        n, unit = count(m["n"]), m["unit"]
         if unit.startswith("month"):
-            return _one(add_months(today, -n))
-        return _one(today - (timedelta(weeks=n) if unit.startswith("week") else timedelta(n)))
+            return one_day(add_months(today, -n))
+        return one_day(today - (timedelta(weeks=n) if unit.startswith("week") else timedelta(n)))
     monday = monday_of(today)
     if word == "last week":
         return {"day": Day(monday - timedelta(weeks=1), monday - timedelta(days=1))}
@@ -146,7 +147,7 @@ def _past(m: re.Match[str], env: Env) -> Fields:
         return {"day": Day(first, today.replace(day=1) - timedelta(days=1))}
     if word == "last night":
         return {"day": Day(today - timedelta(1), today - timedelta(1)), "part": ("night", None)}
-    return _one(today - timedelta(days=2))
+    return one_day(today - timedelta(days=2))
 
 
 @rule(
@@ -156,11 +157,11 @@ def _past(m: re.Match[str], env: Env) -> Fields:
 )
 def _week_then_weekday(m: re.Match[str], env: Env) -> Fields:
     weeks = {"this week": 0, "next week": 1, "last week": -1}.get(m["pre"], 2)
-    return _one(monday_of(env.today) + timedelta(weeks=weeks, days=WEEKDAY_INDEX[m["wd"]]))
+    return one_day(monday_of(env.today) + timedelta(weeks=weeks, days=WEEKDAY_INDEX[m["wd"]]))
 
 
 @rule(
-    rf"^(?:the )?(?P<d>\d{{1,2}}){_ORD}(?: (?:of )?(?P<which>this month|next month|the month"
+    rf"^(?:the )?(?P<d>\d{{1,2}}){ORD}(?: (?:of )?(?P<which>this month|next month|the month"
     r"|the next month|this coming month))?$",
     needs=DIGIT,
 )
@@ -204,21 +205,21 @@ def _ordinal_day(env: Env, day: int, which: str | None) -> Fields:
     for months in range(3):
         month = add_months(first, months)
         if day <= days_in_month(month.year, month.month) and month.replace(day=day) >= today:
-            return _one(month.replace(day=day), roll="month")
+            return one_day(month.replace(day=day), roll="month")
     return {"error": f"no month has a day {day}"}  # pragma: no cover - unreachable
 
 
-_YEAR = r"(?:(?: ,)? (?P<y>\d{4}))?"
+YEAR = r"(?:(?: ,)? (?P<y>\d{4}))?"
 
 
-@rule(rf"^(?:the )?(?P<d>\d{{1,2}}){_ORD}? (?:of )?(?P<mon>{MONTH_RE}){_YEAR}$", needs=DIGIT)
+@rule(rf"^(?:the )?(?P<d>\d{{1,2}}){ORD}? (?:of )?(?P<mon>{MONTH_RE}){YEAR}$", needs=DIGIT)
 def _day_month(m: re.Match[str], env: Env) -> Fields:
     year = int(m["y"]) if m["y"] else None
     return calendar_date(env, MONTH_INDEX[m["mon"]], int(m["d"]), year)
 
 
 @rule(
-    rf"^(?P<mon>{MONTH_RE}) (?:the )?(?P<d>\d{{1,2}}){_ORD}?{_YEAR}$(?! (?:am|pm|oclock))",
+    rf"^(?P<mon>{MONTH_RE}) (?:the )?(?P<d>\d{{1,2}}){ORD}?{YEAR}$(?! (?:am|pm|oclock))",
     needs=DIGIT,
 )
 def _month_day(m: re.Match[str], env: Env) -> Fields:
@@ -248,121 +249,6 @@ def _numeric(m: re.Match[str], env: Env) -> Fields | None:
     return calendar_date(env, month, day, year)
 
 
-_N = r"(?P<n>\d+|a couple of|a couple|couple of|a few|few|an|a)"
-_UNIT = r"(?P<unit>days?|weeks?|months?|fortnight)"
-
-
-@rule(rf"^(?:in|within) {_N} {_UNIT}(?: time| from now| from today)?$")
-def _in_offset(m: re.Match[str], env: Env) -> Fields:
-    return _one(_offset(env.today, _count(m["n"]), m["unit"]))
-
-
-@rule(rf"^{_N} {_UNIT} (?:from (?:now|today)|today)$", needs=("now", "today"))
-def _offset_from_now(m: re.Match[str], env: Env) -> Fields:
-    return _one(_offset(env.today, _count(m["n"]), m["unit"]))
-
-
-@rule(
-    rf"^{_N} {_UNIT} (?:(?:from|after|on) )?(?:(?P<tmrw>tomorrow)|(?P<mod>this |next |coming )?"
-    rf"(?P<wd>{WEEKDAY_RE}))$",
-    needs=("day", "tomorrow"),
-)
-def _offset_from_anchor(m: re.Match[str], env: Env) -> Fields:
-    if m["tmrw"]:
-        anchor = env.today + timedelta(days=1)
-    else:
-        strict = m["mod"] in ("next ", "coming ")
-        start = env.today + timedelta(days=1 if strict else 0)
-        anchor = _weekday_on_or_after(start, WEEKDAY_INDEX[m["wd"]])
-    return _one(_offset(anchor, _count(m["n"]), m["unit"]))
-
-
-def _offset(start: date, n: int, unit: str) -> date:
-    if unit.startswith("month"):
-        return add_months(start, n)
-    if unit == "fortnight":
-        return start + timedelta(weeks=2 * n)
-    return start + (timedelta(weeks=n) if unit.startswith("week") else timedelta(days=n))
-
-
-@rule(
-    r"^(?P<w>(?:the )?week after next|next week|this week|(?:this |the |next )?weekend"
-    r"|early next week|later this week|(?:the )?end of (?:the|this) week|next month|this month"
-    r"|(?:the )?end of (?:the|this) month)$",
-    needs=("week", "month"),
-)
-def _period(m: re.Match[str], env: Env) -> Fields:
-    today, word = env.today, m["w"].removeprefix("the ")
-    monday = monday_of(today)
-    if word in ("week after next", "next week", "early next week"):
-        first = monday + timedelta(weeks=2 if word == "week after next" else 1)
-        return {"day": Day(first, first + timedelta(days=2 if word.startswith("early") else 6))}
-    if word == "this week":
-        return {"day": Day(today, monday + timedelta(days=6), since=env.now)}
-    if word in ("later this week", "end of the week", "end of this week"):
-        first = max(today, monday + timedelta(days=3))
-        return {"day": Day(first, monday + timedelta(days=6))}
-    if word.endswith("weekend"):
-        if word.startswith("next"):
-            return {"day": Day(monday + timedelta(days=12), monday + timedelta(days=13))}
-        return {"day": Day(max(today, monday + timedelta(days=5)), monday + timedelta(days=6))}
-    first_of_month = today.replace(day=1)
-    if word == "next month":
-        first = add_months(first_of_month, 1)
-        return {"day": Day(first, add_months(first, 1) - timedelta(days=1))}
-    last = add_months(first_of_month, 1) - timedelta(days=1)
-    if word.endswith("month") and word.startswith("end"):
-        return {"day": Day(max(today, last - timedelta(days=6)), last)}
-    return {"day": Day(today, last, since=env.now)}
-
-
-@rule(
-    rf"^(?:in |during |this |next |early |late |mid |in early |in late )(?:of )?"
-    rf"(?P<mon>{MONTH_RE})(?: (?P<y>\d{{4}}))?$(?! \d)"
-)
-def _month(m: re.Match[str], env: Env) -> Fields:
-    month, today = MONTH_INDEX[m["mon"]], env.today
-    year = int(m["y"]) if m["y"] else today.year + (month < today.month)
-    first = date(year, month, 1)
-    last = date(year, month, days_in_month(year, month))
-    since = env.now if first <= today <= last else None
-    return {"day": Day(max(first, today) if since else first, last, since=since)}
-
-
-_RANGE_SEP = r" ?(?:-|to|till|until|through|and) ?(?:the )?"
-
-
-@rule(
-    rf"^(?:from |between )?(?:the )?(?P<d1>\d{{1,2}}){_ORD}?{_RANGE_SEP}(?P<d2>\d{{1,2}}){_ORD}?"
-    rf"(?: of)? (?P<mon>{MONTH_RE}){_YEAR}$",
-    needs=DIGIT,
-)
-def _days_then_month(m: re.Match[str], env: Env) -> Fields:
-    return _day_range(env, MONTH_INDEX[m["mon"]], int(m["d1"]), int(m["d2"]), m["y"])
-
-
-@rule(
-    rf"^(?:from |between )?(?P<mon>{MONTH_RE}) (?:the )?(?P<d1>\d{{1,2}}){_ORD}?{_RANGE_SEP}"
-    rf"(?P<d2>\d{{1,2}}){_ORD}?{_YEAR}$(?! (?:am|pm))",
-    needs=DIGIT,
-)
-def _month_then_days(m: re.Match[str], env: Env) -> Fields:
-    return _day_range(env, MONTH_INDEX[m["mon"]], int(m["d1"]), int(m["d2"]), m["y"])
-
-
-def _day_range(env: Env, month: int, d1: int, d2: int, year: str | None) -> Fields:
-    last = calendar_date(env, month, d2, int(year) if year else None)
-    if "error" in last:
-        return last
-    end = last["day"].first  # type: ignore[attr-defined]
-    if d1 > d2:
-        return {"error": f"the range {d1}-{d2} runs backwards"}
-    first = calendar_date(env, month, d1, end.year)
-    if "error" in first:
-        return first
-    return {"day": Day(first["day"].first, end)}  # type: ignore[attr-defined]
-
-
 RULES: tuple[Rule, ...] = (
     _relative_word,
     _later_today,
@@ -378,11 +264,4 @@ RULES: tuple[Rule, ...] = (
     _month_day,
     _iso,
     _numeric,
-    _in_offset,
-    _offset_from_now,
-    _offset_from_anchor,
-    _period,
-    _month,
-    _days_then_month,
-    _month_then_days,
 )

@@ -134,6 +134,7 @@ NOT_TYPOS = frozenset(
         "mourning",
         "mornings",
         "weekends",
+        "frida",
         *(f"{day}s" for day in WEEKDAYS),
     }
 )

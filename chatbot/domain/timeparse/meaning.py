@@ -132,10 +132,24 @@ def _occurrence(day: Day, since: date | None, *, timed: bool) -> Day:
 
 
 def _day(pieces: list[Piece]) -> Day | None:
+    """The day a mention names: an explicit day over a bare weekday ("Friday the 24th"), but a
+    weekday inside a range of days is that weekday there ("next week, Tuesday")."""
     days = [p.day for p in pieces if p.day]
     explicit = [d for d in days if not d.weekday]
+    named = [d for d in days if d.weekday]
+    if explicit and named and explicit[0].first < explicit[0].last:
+        inside = _weekday_in(explicit[0], named[0].first.weekday())
+        if inside is not None:
+            return inside
     chosen = explicit or days
     return chosen[0] if chosen else None
+
+
+def _weekday_in(days: Day, weekday: int) -> Day | None:
+    if days.weekdays is not None:
+        return None
+    first = days.first + timedelta(days=(weekday - days.first.weekday()) % 7)
+    return Day(first, first) if first <= days.last else None
 
 
 def _mismatch(pieces: list[Piece]) -> str | None:

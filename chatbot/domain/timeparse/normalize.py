@@ -1,8 +1,12 @@
 """Turn a patient's message into one canonical, lower-case, space-separated token string.
 
-Spelling is repaired ("tmrw", "wednsday"), number words become digits ("three thirty" ->
-"3 30", "twenty-first" -> "21st"), "p.m." becomes "pm", and sentence punctuation becomes ",".
-The grammar then matches regular expressions against this string.
+Spelling is repaired ("tmrw", "wednsday", "mondy"), number words become digits ("three thirty"
+-> "3:30", "twenty-first" -> "21st"), "p.m." becomes "pm"; the end of a sentence (".", "?",
+"!") becomes ".", other punctuation ",". The grammar then matches regular expressions against
+this string; `combine` reads the "." tokens as sentence boundaries.
+
+"one" is the number 1 only next to a time word ("one pm", "at one", "one thirty", "in one
+week"); otherwise it is a pronoun ("I'd like one for tomorrow", "the 2pm one").
 """
 
 from __future__ import annotations
@@ -28,29 +32,52 @@ from .lexicon import (
 
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u2019": "'"})
 _MERIDIEM = re.compile(r"(\d)\s*([ap])\.?\s?m\b\.?|(\d)\s*([ap])\b(?!')")
-_OCLOCK = re.compile(r"\bo\s?'?\s?clock\b")
-_SENTENCE = re.compile(r"[,;!?()\"]|\.(?!\d)|\s-\s*$")
+# ISO 8601 date-times ("2027-01-06T10:00:00+01:00") as "2027-01-06 at 10:00": the wall time
+# as written, read in the clinic's zone.
+_ISO_DATETIME = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2})t(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?(?![\d:])"
+)
+_OCLOCK = re.compile(r"\bo\s?['\"`´]?\s?clock\b")
+# A dot after an abbreviated day or month ("Mon.", "Dec.") does not end a sentence.
+_ABBREVIATION_DOT = re.compile(
+    r"\b(mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun|jan|feb|mar|apr|jun|jul|aug|sep|sept"
+    r"|oct|nov|dec)\.(?!\S)"
+)
+_SENTENCE_END = re.compile(r"[!?]+|\.(?!\d)")
+_CLAUSE = re.compile(r"[,;()\"]|\s-\s*$")
 _TOKEN = re.compile(
-    r"\d+(?:st|nd|rd|th)\b|\d{1,2}h\d{0,2}\b|\d{1,4}(?:[/.:\-]\d{1,4})*|[a-z0-9]+(?:'[a-z]+)?|[,\-]"
+    r"\d+(?:st|nd|rd|th)\b|\d{1,2}h\d{0,2}\b|\d{1,4}(?:[/.:\-]\d{1,4})*|[a-z0-9]+(?:'[a-z]+)?|[,.\-]"
 )
 
 
 def normalize(text: str) -> str:
     text = text.lower().translate(_DASHES)
+    text = _ISO_DATETIME.sub(r"\1 at \2", text)
     text = _MERIDIEM.sub(_meridiem, text)
     text = _OCLOCK.sub(" oclock", text).replace("@", " at ").replace("&", " and ")
     text = " ".join(SPELLING.get(word, word) for word in text.split())
-    text = _SENTENCE.sub(" , ", text)
+    text = _ABBREVIATION_DOT.sub(r"\1", text)
+    text = _SENTENCE_END.sub(" . ", _CLAUSE.sub(" , ", text))
     tokens = _context_words([_spell(token) for token in _TOKEN.findall(text)])
     return " ".join(_numbers(tokens))
 
 
-_BEFORE_PRONOUN = frozenset(
-    {*WEEKDAYS, "morning", "afternoon", "evening", "earlier", "later", "early", "late", "other"}
-    | {"first", "last", "next", "same", "that", "this", "which", "new", "old", "second", "other"}
+# "one" is the number 1 next to these words; elsewhere a pronoun ("I'd like one", "the 2pm one").
+_NUMBER_AFTER = frozenset(
+    {"oclock", "am", "pm", "ish", "-", "to", "till", "until", "and", "or", "fifteen", *TENS}
+    | {"hour", "hours", "minute", "minutes", "day", "days", "week", "weeks", "month", "months"}
 )
-_CLOCK_WORDS = frozenset({"oclock", "am", "pm", "ish", "-", "to", "till", "and", "or"})
-_TIME_LIKE = re.compile(r"\d{1,2}(?:[:.]\d{2})?|am|pm|oclock|noon|midday")
+_NUMBER_BEFORE = frozenset(
+    {"at", "around", "about", "by", "till", "until", "til", "from", "between", "and", "to", "past"}
+    | {"after", "before", "half", "quarter", "approx", "approximately", "roughly", "say"}
+)
+# Words after an ordinal that make it an ordinal, not a day ("on second thought", "the first one").
+_NOT_A_DAY_AFTER = frozenset(
+    {"thing", "thought", "thoughts", "time", "times", "opinion", "one", "ones", "option", "choice"}
+    | {"floor", "child", "kid", "son", "daughter", "tooth", "molar", "filling", "visit", "place"}
+)
+_MINUTE_WORDS = {"fifteen": 15, **TENS}
+_NUMBER_WORDS = frozenset({*UNITS, *TENS, *ORDINAL_UNITS, *ORDINAL_TENS})
 
 
 def _context_words(tokens: list[str]) -> list[str]:
@@ -72,10 +99,12 @@ def _meridiem(match: re.Match[str]) -> str:
 
 @lru_cache(maxsize=4096)
 def _spell(token: str) -> str:
+    """Spelling repair; one typo away from a longer word ("wednsday"), or a dropped letter of
+    a six-letter weekday ("mondy", "fridy")."""
     token = SPELLING.get(token, token)
-    if len(token) < 6 or not token.isalpha() or token in NOT_TYPOS or token in FUZZY_TARGETS:
+    if len(token) < 5 or not token.isalpha() or token in NOT_TYPOS or token in FUZZY_TARGETS:
         return token
-    for target in FUZZY_TARGETS:
+    for target in FUZZY_TARGETS if len(token) > 5 else WEEKDAYS:
         if abs(len(target) - len(token)) <= 1 and _one_edit(token, target):
             return target
     return token
@@ -99,6 +128,8 @@ def _one_edit(a: str, b: str) -> bool:
 
 def _numbers(tokens: list[str]) -> list[str]:
     """Number words to digits; ordinal words only where they read as a day ("the first")."""
+    if _NUMBER_WORDS.isdisjoint(tokens):
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -106,6 +137,11 @@ def _numbers(tokens: list[str]) -> list[str]:
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         after = tokens[i + 2] if nxt == "-" and i + 2 < len(tokens) else nxt
         step = 2 if nxt == "-" else 1
+        clock = _clock_words(tokens, i)
+        if clock:
+            out.append(clock[0])
+            i += clock[1]
+            continue
         if token in TENS and (after in UNITS and UNITS[after] < 10 and UNITS[after] > 0):
             out.append(str(TENS[token] + UNITS[after]))
             i += 1 + step
@@ -116,7 +152,7 @@ def _numbers(tokens: list[str]) -> list[str]:
             i += 1 + step
             continue
         if token == "one" and _pronoun(out[-1] if out else "", nxt):
-            out.append(token)  # "the 2pm one", "the friday one": a pronoun, not a number
+            out.append(token)
         elif token in UNITS:
             out.append(str(UNITS[token]))
         elif token in TENS:
@@ -130,17 +166,29 @@ def _numbers(tokens: list[str]) -> list[str]:
     return out
 
 
+def _clock_words(tokens: list[str], i: int) -> tuple[str, int] | None:
+    """ "eleven thirty" -> "11:30", "four forty-five" -> "4:45": an hour word then minute words;
+    the text and how many tokens it took."""
+    hour = UNITS.get(tokens[i], 0)
+    words = tokens[i + 1 : i + 5]
+    if not 1 <= hour <= 12 or not words or words[0] not in _MINUTE_WORDS:
+        return None
+    minute, used = _MINUTE_WORDS[words[0]], 2
+    rest = words[2:] if words[1:2] == ["-"] else words[1:]
+    if minute >= 20 and rest and rest[0] in UNITS and 1 <= UNITS[rest[0]] <= 9:
+        minute += UNITS[rest[0]]
+        used += 2 if words[1:2] == ["-"] else 1
+    return f"{hour}:{minute:02d}", used
+
+
 def _pronoun(before: str, after: str) -> bool:
-    """ "one" as a pronoun: "the 2pm one", "the friday one", "the one at 3" (not "the one pm")."""
-    if before == "the":
-        return after not in _CLOCK_WORDS and after not in UNITS and after not in TENS
-    return before in _BEFORE_PRONOUN or _TIME_LIKE.fullmatch(before) is not None
+    return after not in _NUMBER_AFTER and before not in _NUMBER_BEFORE
 
 
 def _ordinal_or_words(out: list[str], tokens: list[str], nxt: int, value: int, words: str) -> str:
     before = out[-1] if out else ""
     after = tokens[nxt] if nxt < len(tokens) else ""
-    if after == "thing":
+    if after in _NOT_A_DAY_AFTER:
         return words
     if before in ("the", "on") or before in MONTH_INDEX or after == "of" or after in MONTH_INDEX:
         return ordinal_suffix(value)

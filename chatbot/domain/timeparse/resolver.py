@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from .assemble import group, scan
-from .choose import negated, primary
+from .choose import negated, past_reference, primary
+from .combine import absorb_ranges, complete
 from .meaning import mention
 from .model import Mention, Resolution
 from .normalize import normalize
@@ -34,6 +35,8 @@ def resolve(text: str, now: datetime, *, options: ClinicContext | None = None) -
     groups = group(normalized, scan(normalized, env))
     if not groups:
         return Resolution()
+    if len(groups) > 1:
+        groups = absorb_ranges(normalized, groups, lambda s, i: negated(normalized, s, i))
     spans = [(pieces[0].start, pieces[-1].end) for pieces in groups]
     effective, used = _effective_from(normalized, groups, spans)
     mentions = tuple(
@@ -43,12 +46,44 @@ def resolve(text: str, now: datetime, *, options: ClinicContext | None = None) -
     earliest = any(m.earliest and not m.negated for m in mentions)
     vague = {i for i, m in enumerate(mentions) if m.earliest and m.date is None}
     skip = {i for i, m in enumerate(mentions) if m.negated} | used
-    chosen = primary(normalized, spans, skip | vague)
-    if chosen is None:
-        chosen = primary(normalized, spans, skip)
+    past = _past(normalized, spans, mentions, env.today)
+    superseded = _superseded(mentions)
+    chosen = None
+    for ruled_out in (skip | vague | past | superseded, skip | vague, skip):
+        chosen = primary(normalized, spans, ruled_out)
+        if chosen is not None:
+            break
     if chosen is None:  # every mention is ruled out ("not on Monday")
         return Resolution(mentions=mentions, earliest=earliest)
-    return Resolution.from_mention(mentions[chosen], mentions, earliest=earliest)
+    found = mentions[chosen]
+    if len(groups) > 1:
+        lenders = set(range(len(groups))) - skip - vague - past
+        whole = complete(normalized, groups, chosen, lenders, spans)
+        if whole is not groups[chosen]:
+            found = mention(normalized, whole, env, effective.get(chosen))
+    return Resolution.from_mention(found, mentions, earliest=earliest)
+
+
+def _superseded(mentions: tuple[Mention, ...]) -> set[int]:
+    """Earlier mentions of a day the message then rules out ("the 28th at 10? Sorry, not the
+    28th, the 31st"): not booked, though a correction may still borrow their time."""
+    rejected = {m.date: i for i, m in enumerate(mentions) if m.negated and m.date}
+    return {
+        i
+        for i, m in enumerate(mentions)
+        if not m.negated and m.date in rejected and i < rejected[m.date]
+    }
+
+
+def _past(
+    text: str, spans: list[tuple[int, int]], mentions: tuple[Mention, ...], today: date
+) -> set[int]:
+    """Mentions of days before today, or referred back to ("since the weekend")."""
+    return {
+        i
+        for i, m in enumerate(mentions)
+        if (m.date is not None and m.date < today) or past_reference(text, spans, i)
+    }
 
 
 def _judged(

@@ -1,0 +1,76 @@
+"""`python -m actions.server`: the action server, as `python -m rasa_sdk --actions actions`
+would run it, but safe by default:
+
+- binds `ACTIONS_HOST` (default 127.0.0.1; rasa-sdk itself has no interface flag and binds
+  0.0.0.0) on `ACTION_PORT` (default 5055): only Rasa on this machine needs to reach it;
+- no CORS: no browser page has any business calling it (rasa-sdk defaults to `*`);
+- errors answer with a generic JSON body: rasa-sdk's own handler echoes the exception text
+  and the whole request body (which holds the chat's turn token) in its 500 response.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic, response
+from sanic.exceptions import SanicException
+from sanic.handlers import ErrorHandler
+
+from chatbot.config import Settings
+from chatbot.logs import configure_logging
+
+log = logging.getLogger(__name__)
+KEEP_ALIVE_TIMEOUT_S = 120  # rasa-sdk's default; Rasa reuses the connection between turns
+
+
+class GenericErrors(ErrorHandler):
+    """Every unhandled error: the status of an HTTP error (400 for a malformed body, 404, 405)
+    or 500, with a fixed message. The details go to this server's log only."""
+
+    def default(self, request: Any, exception: Exception) -> Any:
+        if isinstance(exception, SanicException) and exception.status_code < 500:
+            status = exception.status_code
+            message = "The request was not understood."
+        else:
+            log.error("action server error", exc_info=exception)
+            status, message = 500, "The action server could not handle this request."
+        return response.json({"error": message}, status=status)
+
+
+def build_app() -> Sanic:
+    """The rasa-sdk app with every action of the `actions` package, no CORS, generic errors."""
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    app = create_app(executor, cors_origins=None)
+    # Replaces the handler object that holds rasa-sdk's echoing `@app.exception(Exception)`.
+    app.error_handler = GenericErrors()
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_TIMEOUT_S
+    return app
+
+
+def main() -> None:
+    try:
+        settings = Settings.from_env()
+    except ValidationError as exc:
+        raise SystemExit(f"action server not started: {exc.errors()[0]['msg']}") from None
+    configure_logging(settings.log_level)
+    app = build_app()
+    log.info(
+        "action server listening",
+        extra={"host": settings.actions_host, "port": settings.action_port},
+    )
+    app.run(
+        host=settings.actions_host,
+        port=settings.action_port,
+        single_process=True,
+        access_log=False,
+        motd=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

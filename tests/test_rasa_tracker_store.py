@@ -1,0 +1,115 @@
+"""Rasa's tracker store keeps conversations, never the chat's bearer tokens.
+
+The store runs inside Rasa's own virtualenv (Python 3.10, Rasa 3.6): a small script there
+saves a tracker shaped like the one a chat turn leaves (turn token in the message metadata
+and in the `session_started_metadata` slot, and one pasted into the text), into the test
+database's `events` table. The stock `SQLTrackerStore` is run the same way as a control, so
+this test would notice if the check itself stopped seeing tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import psycopg
+import pytest
+
+from chatbot.auth import Principal, issue_turn_token
+from chatbot.config import REPO_ROOT
+from chatbot.db import libpq_url
+
+RASA_PY = REPO_ROOT / ".venv-rasa" / "bin" / "python"
+JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+pytestmark = pytest.mark.skipif(not RASA_PY.exists(), reason="no Rasa virtualenv")
+
+SCRIPT = """
+import asyncio, json, sys
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa_ext.tracker_store import TokenFreeSQLTrackerStore
+
+url, token, sender, kind = sys.argv[1:5]
+store_class = TokenFreeSQLTrackerStore if kind == "token-free" else SQLTrackerStore
+store = store_class(host=url, dialect="postgresql", domain=Domain.empty())
+meta = {"token": token, "role": "patient", "patient_id": 1}
+tracker = DialogueStateTracker(sender, [])
+for event in (
+    ActionExecuted("action_session_start"),
+    SessionStarted(metadata=meta),
+    SlotSet("session_started_metadata", meta),
+    ActionExecuted("action_listen"),
+    UserUttered("book a checkup, my token is " + token, {"name": "book_appointment"},
+                metadata=meta),
+):
+    tracker.update(event)
+asyncio.run(store.save(tracker))
+back = asyncio.run(store.retrieve(sender))
+print(json.dumps({"events": len(back.events), "text": back.latest_message.text}))
+"""
+
+
+def _save(db_url: str, token: str, sender: str, kind: str) -> dict[str, object]:
+    done = subprocess.run(
+        [str(RASA_PY), "-c", SCRIPT, libpq_url(db_url), token, sender, kind],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false", "HOME": "/tmp"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _rows(db_url: str, sender: str) -> list[str]:
+    with psycopg.connect(libpq_url(db_url)) as conn:
+        rows = conn.execute(
+            "SELECT type_name || ' ' || coalesce(data, '') FROM events WHERE sender_id = %s",
+            (sender,),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+@pytest.mark.timeout(600)
+def test_no_event_row_holds_a_token(db_url: str) -> None:
+    patient = Principal(sub="patient-1", role="patient", patient_id=1)
+    token = issue_turn_token("tracker-test-secret-0123456789ab", patient)
+    stock = _save(db_url, token, "stock-store", "stock")
+    assert any(token in row for row in _rows(db_url, "stock-store"))  # the control leaks
+
+    saved = _save(db_url, token, "patient-1", "token-free")
+    rows = _rows(db_url, "patient-1")
+    assert len(rows) == 5  # the conversation is kept, event for event
+    assert saved["events"] == stock["events"]  # and reads back like the stock store's
+    assert not [row for row in rows if token in row or JWT_SHAPE.search(row)]
+    assert any('"role": "patient"' in row for row in rows)  # the rest of the metadata stays
+    assert saved["text"] == "book a checkup, my token is [redacted]"
+
+
+def test_endpoints_yml_as_rasa_reads_it() -> None:
+    """The action server URL takes the Procfile's ACTION_PORT (Rasa expands ${...} in plain
+    YAML scalars only) and the tracker store is the token-free one."""
+    code = (
+        "from rasa.core.utils import read_endpoints_from_path as r; e = r('endpoints.yml'); "
+        "print(e.action.url, e.tracker_store.type, e.tracker_store.url)"
+    )
+    done = subprocess.run(
+        [str(RASA_PY), "-c", code],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", "ACTION_PORT": "5999",
+             "RASA_TRACKER_DB_URL": "postgresql://u:@/db?host=/tmp"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == [
+        "http://127.0.0.1:5999/webhook",
+        "rasa_ext.tracker_store.TokenFreeSQLTrackerStore",
+        "postgresql://u:@/db?host=/tmp",
+    ]
