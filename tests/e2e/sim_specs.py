@@ -89,6 +89,7 @@ def _booking(spec: Spec, rng: random.Random, today: dt.date) -> None:
             "stage": rng.choice(("offer", "confirm")),
             "text": rng.choice(P.CORRECT_DAY).format(day=day),
             "days": weekday_dates(today, P.WEEKDAYS.index(day) + 1),
+            "answers": ("w", _rephrasings(rng, P.ANSWER_W, [f"next {day}", day.title()])),
         }
     elif roll < 0.35 and len([x for x in offering if x != spec.dentist]) > 0:
         other = rng.choice([x for x in offering if x != spec.dentist])
@@ -96,6 +97,7 @@ def _booking(spec: Spec, rng: random.Random, today: dt.date) -> None:
             "stage": rng.choice(("offer", "confirm")),
             "text": rng.choice(P.CORRECT_DENTIST).format(d=rng.choice(P.DENTISTS[other])),
             "dentist": other,
+            "answers": ("d", _rephrasings(rng, P.ANSWER_D, rng.sample(P.DENTISTS[other], 3))),
         }
 
 

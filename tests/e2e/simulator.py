@@ -137,6 +137,8 @@ class Policy:
         assert self.correction is not None
         fix, self.correction = self.correction, None
         self.spec.restate = fix["text"]  # from now on the goal includes the correction
+        slot, answers = fix["answers"]  # and asked again, the patient gives the new value
+        self.spec.answers[slot], self.answered[slot] = answers, 0
         if "days" in fix:
             self.spec.days, self.spec.hours = fix["days"], (0, 24)
         if "dentist" in fix:

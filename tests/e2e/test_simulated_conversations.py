@@ -30,20 +30,21 @@ from sync.chat import RASA_TIMEOUT
 N, SEED, WORKERS = 300, 12, 4
 REPORT = REPO_ROOT / "docs" / "nlu" / "simulation"
 # Floors a little under the run of 2026-12-04 (see docs/nlu/simulation.md); raise, never lower.
-# Measured: overall 0.867; book 0.814, cancel 1.0, reschedule 0.86, list 1.0, faq 0.762,
-# patient_dentist_cmd 1.0, dentist_block 0.72; 7 fallback loops (issue 12 asks for ≥ 0.97, 0).
-FLOOR_OVERALL = 0.84
+# Measured (model 0ece1ae4b3517123): overall 0.917; book 0.882, cancel 1.0, reschedule 0.977,
+# list 1.0, faq 0.739, patient_dentist_cmd 1.0, dentist_block 0.818 (issue 12 asks ≥ 0.97).
+FLOOR_OVERALL = 0.89
 FLOOR_PER_GOAL = {
-    "book": 0.78,
+    "book": 0.85,
     "cancel": 0.95,
-    "reschedule": 0.80,
+    "reschedule": 0.93,
     "list": 0.95,
     "faq": 0.70,
     "patient_dentist_cmd": 0.95,
-    "dentist_block": 0.65,
+    "dentist_block": 0.75,
 }
-MAX_FALLBACK_LOOPS = 8
-NEVER = ("slots_after_goodbye", "unanswered_or_slow")  # none measured: any is a regression
+MAX_REPEATED_QUESTIONS = 4
+# none measured, so any is a regression (issue 12: zero fallback loops)
+NEVER = ("fallback_loop", "slots_after_goodbye", "unanswered_or_slow")
 Result = tuple[Transcript, list[str]]
 
 
@@ -53,7 +54,7 @@ def phrasings(specs: list[Spec]) -> list[str]:
     for s in specs:
         texts += [a for answers in s.answers.values() for a in answers]
         texts += [s.yes, s.closing or "", s.restate]
-        texts += [s.correction["text"]] if s.correction else []
+        texts += [s.correction["text"], *s.correction["answers"][1]] if s.correction else []
         texts += [s.digression[0]] if s.digression else []
     return sorted({t for t in texts if t and not t.startswith("/")})
 
@@ -187,6 +188,6 @@ def test_simulated_conversations(stack: Stack) -> None:
     for goal, row in summary["per_goal"].items():
         assert row["n"] > 0, f"no {goal} conversation generated"
         assert row["completion"] >= FLOOR_PER_GOAL[goal], (goal, row)
-    assert summary["fault_kinds"].get("fallback_loop", 0) <= MAX_FALLBACK_LOOPS, summary
+    assert summary["fault_kinds"].get("repeated_question", 0) <= MAX_REPEATED_QUESTIONS, summary
     for kind in NEVER:
         assert kind not in summary["fault_kinds"], summary
