@@ -1,0 +1,193 @@
+"""Simulated conversations through the real stack (issue 12, part 4).
+
+≥300 conversations from tests/e2e/simulator.py (seeded, dates derived from today) run against
+the shared `stack`, 4 at a time. Each is judged by the database (sim_world.db_faults) and by its
+transcript (simulator.transcript_faults). Completion rates per goal and the worst transcripts
+are printed and written to docs/nlu/simulation.{md,json}; floors just under the measured rates
+make a regression fail. A fast test (no stack) checks no phrasing copies a training example.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sim_specs import GOALS, generate
+from sim_world import TZ, db_faults, free_up, last_block_id, prepare
+from simulator import Spec, Transcript, run, transcript_faults
+from stack import Stack
+from test_nlu_holdout import duplicates, training_examples
+
+from chatbot.config import REPO_ROOT
+from chatbot.db import make_engine
+from sync.chat import RASA_TIMEOUT
+
+N, SEED, WORKERS = 300, 12, 4
+REPORT = REPO_ROOT / "docs" / "nlu" / "simulation"
+# Floors a little under the run of 2026-12-04 (see docs/nlu/simulation.md); raise, never lower.
+# Measured (model 0ece1ae4b3517123): overall 0.917; book 0.882, cancel 1.0, reschedule 0.977,
+# list 1.0, faq 0.739, patient_dentist_cmd 1.0, dentist_block 0.818 (issue 12 asks ≥ 0.97).
+FLOOR_OVERALL = 0.89
+FLOOR_PER_GOAL = {
+    "book": 0.85,
+    "cancel": 0.95,
+    "reschedule": 0.93,
+    "list": 0.95,
+    "faq": 0.70,
+    "patient_dentist_cmd": 0.95,
+    "dentist_block": 0.75,
+}
+MAX_REPEATED_QUESTIONS = 4
+# none measured, so any is a regression (issue 12: zero fallback loops)
+NEVER = ("fallback_loop", "slots_after_goodbye", "unanswered_or_slow")
+Result = tuple[Transcript, list[str]]
+
+
+def phrasings(specs: list[Spec]) -> list[str]:
+    """Every typed message the simulator can send for these specs (button payloads excluded)."""
+    texts = [text for s in specs for _, text in s.script]
+    for s in specs:
+        texts += [a for answers in s.answers.values() for a in answers]
+        texts += [s.yes, s.closing or "", s.restate]
+        texts += [s.correction["text"], *s.correction["answers"][1]] if s.correction else []
+        texts += [s.digression[0]] if s.digression else []
+    return sorted({t for t in texts if t and not t.startswith("/")})
+
+
+def test_template_phrasings_are_not_training_data() -> None:
+    messages = phrasings(generate(3000, SEED, dt.datetime.now(TZ).date()))
+    assert len(messages) > 300
+    found = duplicates(messages, training_examples())
+    assert not found, "\n".join(f"{m!r} ~ training {t!r}" for m, t in found)
+
+
+def _summary(results: list[Result], seconds: float) -> dict[str, Any]:
+    by_goal: dict[str, list[bool]] = {g: [] for g in GOALS}
+    by_tag: dict[str, list[bool]] = {}
+    kinds: Counter[str] = Counter()
+    for tr, faults in results:
+        by_goal[tr.spec.goal].append(not faults)
+        for tag in tr.spec.tags:
+            by_tag.setdefault(tag, []).append(not faults)
+        kinds.update(f.split(":")[0] if f.startswith(("db", "list")) else f for f in faults)
+    latencies = sorted(t.seconds for tr, _ in results for t in tr.turns)
+    return {
+        "date": dt.date.today().isoformat(),
+        "conversations": len(results),
+        "turns": len(latencies),
+        "seconds": round(seconds, 1),
+        "turn_p50_s": round(latencies[len(latencies) // 2], 3),
+        "turn_p95_s": round(latencies[int(len(latencies) * 0.95)], 3),
+        "completion": round(sum(not f for _, f in results) / len(results), 3),
+        "per_goal": {
+            g: {"n": len(ok), "completion": round(sum(ok) / len(ok), 3) if ok else None}
+            for g, ok in by_goal.items()
+        },
+        "per_feature": {
+            t: {"n": len(ok), "completion": round(sum(ok) / len(ok), 3)}
+            for t, ok in sorted(by_tag.items())
+        },
+        "settled_for_next_free": sum(tr.spec.settled for tr, _ in results),
+        "fault_kinds": dict(kinds.most_common()),
+    }
+
+
+def _examples(results: list[Result]) -> dict[str, Result]:
+    """The shortest failed transcript of each fault kind."""
+    found: dict[str, Result] = {}
+    for tr, faults in sorted(results, key=lambda r: (len(r[0].turns), r[0].spec.cid)):
+        for kind in faults:
+            found.setdefault(kind.split(":")[0] if kind.startswith("db") else kind, (tr, faults))
+    return found
+
+
+def _worst(results: list[Result], k: int = 5) -> list[Result]:
+    failed = [r for r in results if r[1]]
+    return sorted(failed, key=lambda r: (-len(r[1]), -len(r[0].turns), r[0].spec.cid))[:k]
+
+
+def _write_report(
+    summary: dict[str, Any], worst: list[Result], examples: dict[str, Result]
+) -> None:
+    REPORT.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
+    lines = [
+        "# Simulated conversations",
+        "",
+        "Generated by `tests/e2e/test_simulated_conversations.py` (template-driven patients from",
+        "`tests/e2e/simulator.py`, judged by the database and the transcript).",
+        "",
+        f"- {summary['conversations']} conversations, {summary['turns']} turns, "
+        f"{summary['seconds']} s with {WORKERS} at a time "
+        f"(turn p50 {summary['turn_p50_s']} s, p95 {summary['turn_p95_s']} s)",
+        f"- task completion: **{summary['completion']:.1%}**",
+        "",
+        "| goal | conversations | completion |",
+        "|---|---|---|",
+    ]
+    for goal, row in summary["per_goal"].items():
+        rate = "–" if row["completion"] is None else f"{row['completion']:.1%}"
+        lines.append(f"| {goal} | {row['n']} | {rate} |")
+    lines += ["", "| feature | conversations | completion |", "|---|---|---|"]
+    for tag, row in summary["per_feature"].items():
+        lines.append(f"| {tag} | {row['n']} | {row['completion']:.1%} |")
+    lines += [
+        "",
+        f"{summary['settled_for_next_free']} conversations took the next free time after "
+        '"Nothing is free then" (their time is not judged).',
+    ]
+    lines += ["", "## Fault kinds", ""]
+    lines += [f"- {kind}: {n}" for kind, n in summary["fault_kinds"].items()] or ["- none"]
+    lines += ["", "## The shortest example of each fault kind", ""]
+    for kind, (tr, faults) in sorted(examples.items()):
+        lines += [f"### {kind}", "", "```", f"faults: {', '.join(faults)}", tr.render(), "```", ""]
+    lines += ["", "## Worst transcripts", ""]
+    for tr, faults in worst:
+        lines += ["```", f"faults: {', '.join(faults)}", tr.render(), "```", ""]
+    (REPORT.with_suffix(".md")).write_text("\n".join(lines).rstrip() + "\n")
+
+
+@pytest.mark.e2e
+def test_simulated_conversations(stack: Stack) -> None:
+    engine = make_engine(stack.db_url, pool_size=WORKERS)
+    specs = generate(N, SEED, dt.datetime.now(TZ).date())
+    blocks_after = last_block_id(engine)
+    before = prepare(engine, specs, SEED)
+    timeout_s = float(RASA_TIMEOUT.total or 60)
+
+    def one(spec: Spec) -> Result:
+        token = stack.token(spec.role, spec.ident, sub=f"sim-{SEED}-{spec.cid}")
+        tr = run(spec, lambda message: stack.chat(message, token))
+        faults = transcript_faults(tr, timeout_s)
+        faults += [] if tr.done else ["goal_not_reached"]
+        faults += db_faults(engine, tr, before.get(spec.cid, []), blocks_after)
+        free_up(engine, spec)
+        return tr, faults
+
+    started = time.monotonic()
+    try:
+        with ThreadPoolExecutor(WORKERS) as pool:
+            results = list(pool.map(one, specs))
+    finally:
+        engine.dispose()
+    summary = _summary(results, time.monotonic() - started)
+    worst = _worst(results)
+    _write_report(summary, worst, _examples(results))
+    failures = stack.logs / "simulation_failures.txt"  # every failed transcript, for digging
+    failures.write_text("\n\n".join(f"{f}\n{tr.render()}" for tr, f in results if f))
+    print(f"all failed transcripts: {failures}")
+    print(json.dumps(summary, indent=2))
+    for tr, faults in worst:
+        print(f"\nfaults: {', '.join(faults)}\n{tr.render()}")
+    assert len(results) >= 300
+    assert summary["completion"] >= FLOOR_OVERALL, summary
+    for goal, row in summary["per_goal"].items():
+        assert row["n"] > 0, f"no {goal} conversation generated"
+        assert row["completion"] >= FLOOR_PER_GOAL[goal], (goal, row)
+    assert summary["fault_kinds"].get("repeated_question", 0) <= MAX_REPEATED_QUESTIONS, summary
+    for kind in NEVER:
+        assert kind not in summary["fault_kinds"], summary
