@@ -12,7 +12,9 @@ import json
 import re
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 EPOCHS = re.compile(r"Epochs:\s+(\d+)%\|.*?\|\s*(\d+)/(\d+)")
@@ -25,30 +27,44 @@ def write_progress(state: str, percent: int) -> None:
     tmp.replace(MODELS / ".progress.json")
 
 
+def _pieces(stream: BinaryIO) -> Iterator[str]:
+    """The output cut at every newline *and* carriage return, as soon as it arrives: tqdm
+    redraws its bar with "\r" and ends the line only when the bar is done."""
+    pending = b""
+    while chunk := stream.read1(4096) if hasattr(stream, "read1") else stream.read(4096):
+        pending += chunk
+        *done, pending = re.split(rb"[\r\n]", pending)
+        for piece in done:
+            if piece.strip():
+                yield piece.decode("utf-8", "replace")
+    if pending.strip():
+        yield pending.decode("utf-8", "replace")
+
+
 def main() -> int:
     MODELS.mkdir(exist_ok=True)
     started, shown = time.monotonic(), -10
     write_progress("training", 0)
     with (MODELS / "train.log").open("w") as log:
-        for raw in sys.stdin:
-            log.write(raw)
-            for line in raw.split("\r"):
-                found = EPOCHS.search(line)
-                if found:
-                    percent, epoch, total = (int(g) for g in found.groups())
-                    write_progress("training", percent)
-                    if percent >= shown + 10:
-                        shown = percent - percent % 10
-                        elapsed = time.monotonic() - started
-                        left = elapsed * (100 - percent) / percent if percent else 0
-                        print(
-                            f"==> training: {percent:3d} % (epoch {epoch}/{total}), "
-                            f"{elapsed:.0f} s elapsed, ~{left:.0f} s left",
-                            file=sys.stderr,
-                            flush=True,
-                        )
-                elif LOUD.search(line):
+        for line in _pieces(sys.stdin.buffer):
+            log.write(line + "\n")
+            found = EPOCHS.search(line)
+            if found is None:
+                if LOUD.search(line):
                     print(line.rstrip(), file=sys.stderr, flush=True)
+                continue
+            percent, epoch, total = (int(g) for g in found.groups())
+            write_progress("training", percent)
+            if percent >= shown + 10:
+                shown = percent - percent % 10
+                elapsed = time.monotonic() - started
+                left = elapsed * (100 - percent) / percent if percent else 0
+                print(
+                    f"==> training: {percent:3d} % (epoch {epoch}/{total}), "
+                    f"{elapsed:.0f} s elapsed, ~{left:.0f} s left",
+                    file=sys.stderr,
+                    flush=True,
+                )
     write_progress("done", 100)
     return 0
 
