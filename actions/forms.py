@@ -7,7 +7,6 @@ Writes happen here, at the step that needs them: picking a slot holds it, "yes" 
 
 from __future__ import annotations
 
-import re
 from abc import abstractmethod
 from typing import Any
 
@@ -18,6 +17,12 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import appointments, context, offers
+from actions.form_answers import (
+    DENTIST_COMMAND,
+    named_dentist,
+    names_requested_slot,
+    reads_as_answer,
+)
 from actions.slot_picks import (
     confirm_booking,
     confirm_move,
@@ -31,91 +36,6 @@ from chatbot.services import booking, catalog
 
 Slots = dict[str, Any]
 CARRIED = ("hold_id", "offered_slots")
-# The intents each form reads as an answer. Any other intent (a question, goodbye, another
-# task) extracts nothing, so the form rejects and a rule in data/rules_forms.yml (generated
-# from this table by scripts/form_rules.py) answers it or ends the form.
-ANSWER_INTENTS: dict[str, frozenset[str]] = {
-    "booking_form": frozenset(
-        {
-            "inform",
-            "book_appointment",
-            "check_availability",
-            "request_alternatives",
-            "choose_slot",
-            "affirm",
-            "deny",
-            "find_dentist",
-        }
-    ),
-    "reschedule_form": frozenset(
-        {
-            "inform",
-            "reschedule_appointment",
-            "check_availability",
-            "request_alternatives",
-            "choose_slot",
-            "choose_appointment",
-            "affirm",
-            "deny",
-        }
-    ),
-    "cancel_form": frozenset(
-        {"inform", "cancel_appointment", "choose_appointment", "affirm", "deny"}
-    ),
-}
-# A message the classifier is unsure of may still answer the question ("a routine checkup
-# this time round"): every form tries it; when it fills nothing the fallback rule answers.
-ANSWER_INTENTS = {form: intents | {"nlu_fallback"} for form, intents in ANSWER_INTENTS.items()}
-# The intent that opened each form: said again mid-form, it is not a misunderstanding.
-OWN_INTENT = {
-    "booking_form": "book_appointment",
-    "reschedule_form": "reschedule_appointment",
-    "cancel_form": "cancel_appointment",
-}
-DENTIST_COMMAND = re.compile(
-    r"\b(un)?block\b|\btime ?off\b|\bday off\b|\b(my|working|office) hours\b"
-    r"|\bi(?: a|\')?m (?:off|away|out)\b|\bi (?:work|start|finish)\b",
-    re.IGNORECASE,
-)
-
-
-CORRECTION = re.compile(r"\b(instead|rather|prefer|switch|change|actually|with)\b", re.I)
-
-
-def form_name(tracker: Tracker) -> str:
-    return str((tracker.active_loop or {}).get("name") or "")
-
-
-def reads_as_answer(tracker: Tracker) -> bool:
-    """Whether the latest message is an answer to the open form: an answer intent (see
-    ANSWER_INTENTS), or, whatever the intent, it names what the form is asking for (a dentist
-    when asked which dentist, a treatment when asked what for: "I'll go with dr shah" is an
-    answer even when it is classified as something else)."""
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
-    form = form_name(tracker)
-    if not form or intent in ANSWER_INTENTS.get(form, frozenset()):
-        return True
-    return names_requested_slot(tracker)
-
-
-def names_requested_slot(tracker: Tracker) -> bool:
-    requested = tracker.get_slot("requested_slot")
-    if requested == "dentist":
-        return named_dentist(tracker) is not None
-    if requested in ("slot_choice", "confirmed"):  # "Dr Rossi instead", not "Dr Rossi's phone?"
-        return named_dentist(tracker) is not None and bool(
-            CORRECTION.search(context.user_text(tracker))
-        )
-    if requested == "treatment":
-        return offers.treatment_from(tracker) is not None
-    return False
-
-
-def named_dentist(tracker: Tracker) -> str | None:
-    """A dentist entity of the latest message, whatever its intent."""
-    entities = (tracker.latest_message or {}).get("entities") or []
-    values = [str(e["value"]) for e in entities if e.get("entity") == "dentist" and e.get("value")]
-    return values[0] if values else None
 
 
 class GuardedForm(FormValidationAction):

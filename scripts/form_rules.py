@@ -1,6 +1,6 @@
 """Write data/rules_forms.yml: what every intent does while each form is open.
 
-A form reads its answer intents itself (`actions.forms.ANSWER_INTENTS`); any other intent makes
+A form reads its answer intents itself (`actions.form_answers.ANSWER_INTENTS`); any other intent makes
 it reject, and one generated rule per (form, intent) answers: an aside is answered and the
 pending question asked again; goodbye, another task or a dentist command ends the form (the
 hold is released first). An answer intent that filled nothing gets the fallback and the
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from actions.forms import ANSWER_INTENTS, OWN_INTENT
+from actions.form_answers import ANSWER_INTENTS, OWN_INTENT
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "rules_forms.yml"
 ASIDES = {  # answered, then the form asks its pending question again
