@@ -84,6 +84,7 @@ class Settings(BaseModel):
     max_future_appointments_per_patient: int = Field(default=8, ge=0)
     max_chat_chars: int = 2000
     chat_max_inflight: int = Field(default=8, ge=1)  # turns in flight to Rasa, then 503
+    progress_file: Path = REPO_ROOT / "models" / ".progress.json"  # scripts/train_progress.py
     max_body_bytes: int = 64 * 1024
     client_queue_size: int = 1000
 
@@ -126,6 +127,9 @@ class Settings(BaseModel):
             dev_mode=env.get("APP_DEV_MODE", "0").lower() in ("1", "true", "yes"),
             log_level=env.get("LOG_LEVEL", "INFO"),
             chat_max_inflight=int(env.get("APP_CHAT_MAX_INFLIGHT", "8")),
+            progress_file=Path(
+                env.get("APP_PROGRESS_FILE", str(REPO_ROOT / "models" / ".progress.json"))
+            ),
             write_rate_limit=int(env.get("APP_WRITE_RATE_LIMIT", "30")),
             write_rate_window_s=float(env.get("APP_WRITE_RATE_WINDOW_S", "60")),
             max_live_holds_per_patient=int(env.get("APP_MAX_LIVE_HOLDS_PER_PATIENT", "2")),

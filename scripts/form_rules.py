@@ -1,9 +1,9 @@
 """Write data/rules_forms.yml: what every intent does while each form is open.
 
-A form reads its answer intents itself (`actions.form_answers.ANSWER_INTENTS`); any other intent makes
-it reject, and one generated rule per (form, intent) answers: an aside is answered and the
-pending question asked again; goodbye, another task or a dentist command ends the form (the
-hold is released first). An answer intent that filled nothing gets the fallback and the
+A form reads its answer intents itself (`actions.form_answers.ANSWER_INTENTS`); any other
+intent makes it reject, and one generated rule per (form, intent) answers: an aside is answered
+and the pending question asked again; goodbye, another task or a dentist command ends the form
+(the hold is released first). An answer intent that filled nothing gets the fallback and the
 question again. `tests/test_rasa_project.py` checks the file is up to date.
 
     .venv/bin/python scripts/form_rules.py            # rewrite the file

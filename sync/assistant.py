@@ -2,7 +2,8 @@
 
 - Readiness: Rasa's root answers only once its model is loaded, so one cheap probe (cached for
   a moment) tells "ready" from "starting"; while `scripts/train.sh` trains, it keeps its
-  progress in `models/.progress.json` ({"state": "training", "percent": ..}), which the
+  progress in `models/.progress.json` (`APP_PROGRESS_FILE`; {"state": "training",
+  "percent": ..}), which the
   widget shows ("training the model, 40 %"). Not ready → 503 at once with `Retry-After`.
 - Load shedding: at most `max_inflight` turns in flight to Rasa and one per user; beyond that
   503 `assistant_busy` with `Retry-After` at once, instead of queueing requests whose callers
@@ -22,9 +23,6 @@ from typing import Any
 
 import aiohttp
 
-from chatbot.config import REPO_ROOT
-
-PROGRESS_FILE = REPO_ROOT / "models" / ".progress.json"
 PROBE_TIMEOUT = aiohttp.ClientTimeout(total=1.5, sock_connect=1)
 
 
@@ -69,7 +67,7 @@ class AssistantGate:
         max_inflight: int = 8,
         ready_ttl_s: float = 30.0,
         not_ready_ttl_s: float = 1.0,
-        progress_file: Path | None = None,
+        progress_file: Path,
     ) -> None:
         self.rasa_url = rasa_url.rstrip("/")
         self.max_inflight = max_inflight
@@ -100,7 +98,7 @@ class AssistantGate:
                     return Readiness("ready")
         except (aiohttp.ClientError, TimeoutError):
             pass
-        percent = training_progress(self.progress_file or PROGRESS_FILE)
+        percent = training_progress(self.progress_file)
         return Readiness("training", percent) if percent is not None else Readiness("starting")
 
     @contextmanager

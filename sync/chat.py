@@ -163,7 +163,11 @@ def setup_chat(app: web.Application) -> None:
     Needs `app[SETTINGS]` (jwt secret, rasa_url, limits)."""
     settings = app[SETTINGS]
     app[CHAT_LIMITER] = SlidingWindowLimiter(settings.chat_rate_limit, settings.chat_rate_window_s)
-    app[CHAT_GATE] = AssistantGate(settings.rasa_url, max_inflight=settings.chat_max_inflight)
+    app[CHAT_GATE] = AssistantGate(
+        settings.rasa_url,
+        max_inflight=settings.chat_max_inflight,
+        progress_file=settings.progress_file,
+    )
 
     async def http_session(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession(timeout=RASA_TIMEOUT) as session:

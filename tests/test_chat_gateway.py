@@ -208,15 +208,11 @@ async def test_rasa_down_is_503_json_with_retry_after(aiohttp_client):
     assert (await client.get("/api/chat/status")).status == 401
 
 
-async def test_training_progress_is_reported_while_rasa_is_not_up(
-    aiohttp_client, tmp_path, monkeypatch
-):
-    from sync import assistant
-
+async def test_training_progress_is_reported_while_rasa_is_not_up(aiohttp_client, tmp_path):
     progress = tmp_path / "progress.json"
     progress.write_text('{"state": "training", "percent": 40}')
-    monkeypatch.setattr(assistant, "PROGRESS_FILE", progress)
-    client = await _client(aiohttp_client, _settings(f"http://127.0.0.1:{_closed_port()}"))
+    settings = _settings(f"http://127.0.0.1:{_closed_port()}", progress_file=progress)
+    client = await _client(aiohttp_client, settings)
     status = await (await client.get("/api/chat/status", headers=_auth())).json()
     assert status == {"state": "training", "percent": 40, "ready": False}
     resp = await client.post("/api/chat", json={"message": "hi"}, headers=_auth())
