@@ -44,6 +44,7 @@ def _pieces(stream: BinaryIO) -> Iterator[str]:
 def main() -> int:
     MODELS.mkdir(exist_ok=True)
     started, shown = time.monotonic(), -10
+    epochs_from: float | None = None  # when the first epoch line came (featurising before it)
     write_progress("training", 0)
     with (MODELS / "train.log").open("w") as log:
         for line in _pieces(sys.stdin.buffer):
@@ -55,10 +56,13 @@ def main() -> int:
                 continue
             percent, epoch, total = (int(g) for g in found.groups())
             write_progress("training", percent)
+            now = time.monotonic()
+            epochs_from = now if epochs_from is None else epochs_from
             if percent >= shown + 10:
                 shown = percent - percent % 10
-                elapsed = time.monotonic() - started
-                left = elapsed * (100 - percent) / percent if percent else 0
+                elapsed = now - started
+                # the estimate extrapolates the epochs' own pace, not the set-up before them
+                left = (now - epochs_from) * (100 - percent) / percent if percent else 0
                 print(
                     f"==> training: {percent:3d} % (epoch {epoch}/{total}), "
                     f"{elapsed:.0f} s elapsed, ~{left:.0f} s left",
