@@ -56,13 +56,11 @@ OWN_INTENT = {
     "reschedule_form": "reschedule_appointment",
     "cancel_form": "cancel_appointment",
 }
+# Words only a dentist managing their calendar uses ("block Friday 2-5pm", "unblock the 18th",
+# "time off"). Deliberately narrow: "I work until 5, can I come after?" is a patient booking.
 DENTIST_COMMAND = re.compile(
-    r"\b(un)?block\b|\btime ?off\b|\bday off\b|\b(my|working|office) hours\b"
-    r"|\bi(?: a|\')?m (?:off|away|out)\b|\bi (?:work|start|finish)\b",
-    re.IGNORECASE,
+    r"\b(un)?block\b|\btime ?off\b|\bday off\b|\bmy (working|office) hours\b", re.IGNORECASE
 )
-
-
 CORRECTION = re.compile(r"\b(instead|rather|prefer|switch|change|actually|with)\b", re.I)
 
 

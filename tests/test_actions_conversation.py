@@ -324,3 +324,15 @@ def test_a_question_about_a_dentist_while_choosing_is_not_a_switch() -> None:
     )
     _, slots = run(FORM, trk)
     assert "dentist" not in slots
+
+
+def test_a_patient_mentioning_work_hours_still_books() -> None:
+    trk = tracker(
+        "I work until 5, could I book a checkup after that?",
+        "book_appointment",
+        form="booking_form",
+        entities=[{"entity": "treatment", "value": "checkup"}],
+        set_now={"treatment": "checkup"},
+    )
+    _, slots = run(FORM, trk)
+    assert slots.get("outcome") is None and slots.get("treatment") == "checkup"
