@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
+from chatbot.domain import matching
 from chatbot.domain.models import Dentist, Slot
 from chatbot.errors import BookingError
 from chatbot.services import availability, catalog
@@ -165,11 +166,12 @@ def treatment_from(tracker: Tracker) -> str | None:
     catalogue ("teeth" does not, "cleaned" does), else the words of the whole message."""
     entities = (tracker.latest_message or {}).get("entities") or []
     values = [str(e.get("value")) for e in entities if e.get("entity") == "treatment"]
-    for value in [*values, context.user_text(tracker)]:
-        code = treatment_code(value)
-        if code:
-            return code
-    return None
+    candidates = [v for v in [*values, context.user_text(tracker)] if v.strip()]
+    if not candidates:
+        return None
+    treatments = catalog.list_treatments(context.engine())  # one read for every candidate
+    found = (matching.find_treatment(treatments, text) for text in candidates)
+    return next((t.code for t in found if t is not None), None)
 
 
 def treatment_name(code: Any) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from booking_support import ADMIN
 from bot_support import (  # noqa: F401
     bot_db,
     choice,
@@ -175,7 +176,7 @@ def test_back_from_an_aside_the_offer_is_not_listed_again(seeded_engine: Engine)
 
 def test_odd_appointment_ids_are_refused_in_words_never_a_crash(seeded_engine: Engine) -> None:
     start = next_weekday(3, 10)
-    who = booking_principal()
+    who = ADMIN
     other = booking.book(
         seeded_engine, who, patient_id=2, dentist_id=1, treatment="checkup", starts_at=start
     )
@@ -195,12 +196,6 @@ def test_odd_appointment_ids_are_refused_in_words_never_a_crash(seeded_engine: E
     assert statuses == [{"status": "scheduled"}]
 
 
-def booking_principal() -> Any:
-    from chatbot.auth import Principal
-
-    return Principal(sub="admin", role="admin")
-
-
 def test_a_full_afternoon_offers_later_afternoons_not_mornings(seeded_engine: Engine) -> None:
     from actions import offers
     from chatbot.services import availability
@@ -208,7 +203,7 @@ def test_a_full_afternoon_offers_later_afternoons_not_mornings(seeded_engine: En
     noon = next_weekday(2, 12)
     availability.block_time(
         seeded_engine,
-        booking_principal(),
+        ADMIN,
         dentist_id=1,
         starts_at=noon,
         ends_at=noon.replace(hour=17),

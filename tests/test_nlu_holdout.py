@@ -12,7 +12,6 @@ Two things are checked:
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from collections import Counter
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_rasa_project import rasa
 
 from chatbot.config import REPO_ROOT
 
@@ -159,18 +159,6 @@ def test_holdout_is_not_training_data() -> None:
 def test_story_messages_are_not_training_data() -> None:
     assert story_messages()
     assert duplicates(story_messages(), training_examples()) == []
-
-
-def rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run(
-        [str(RASA), *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 def summarise(out: Path, intents: list[str]) -> dict[str, Any]:
