@@ -13,17 +13,17 @@ from rasa_sdk.types import DomainDict
 
 from actions import context, offers
 from chatbot.auth import Principal
+from chatbot.domain.status import Status
 from chatbot.errors import BookingError
 from chatbot.services import booking
 
-LIVE = ("held", "scheduled", "confirmed")
 Doc = dict[str, Any]
 
 
 def upcoming(who: Principal) -> list[Doc]:
     """The caller's live appointments from now on (holds excluded)."""
     docs = booking.list_appointments(context.engine(), who, start=context.now())
-    return [d for d in docs if d["status"] in ("scheduled", "confirmed")]
+    return [d for d in docs if Status(d["status"]).booked]
 
 
 def describe(doc: Doc) -> str:
@@ -63,7 +63,7 @@ def own_live(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     except BookingError as err:
         dispatcher.utter_message(text=str(err))
         return None
-    if doc["status"] not in LIVE or _start(doc) <= context.now():
+    if not Status(doc["status"]).movable or _start(doc) <= context.now():
         dispatcher.utter_message(text="That appointment can't be changed any more.")
         return None
     return doc

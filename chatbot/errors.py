@@ -51,3 +51,10 @@ class LimitReached(BookingError):
 
     http_status = 409
     code = "limit_reached"
+
+
+class IllegalTransition(BookingError):
+    """The appointment's status does not allow that change (domain.status.Status)."""
+
+    http_status = 409
+    code = "illegal_transition"

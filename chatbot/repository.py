@@ -421,3 +421,29 @@ def insert_exception(
             {"d": dentist_id, "k": kind, "s": starts_at, "e": ends_at, "r": reason},
         ).scalar_one()
     )
+
+
+def time_off_rows(
+    conn: Connection, dentist_id: int, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    """One dentist's 'off' exceptions overlapping [start, end), by start."""
+    rows = conn.execute(
+        text(
+            "SELECT id, dentist_id, starts_at, ends_at, reason FROM availability_exception"
+            " WHERE dentist_id = :d AND kind = 'off' AND starts_at < :end AND ends_at > :start"
+            " ORDER BY starts_at, id LIMIT 1000"
+        ),
+        {"d": dentist_id, "start": start, "end": end},
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def delete_time_off(conn: Connection, dentist_id: int, time_off_id: int) -> bool:
+    """Delete one 'off' exception of this dentist; False when there is none."""
+    result = conn.execute(
+        text(
+            "DELETE FROM availability_exception WHERE id = :id AND dentist_id = :d AND kind = 'off'"
+        ),
+        {"id": time_off_id, "d": dentist_id},
+    )
+    return result.rowcount > 0

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from chatbot.config import Settings
 from chatbot.db import database_url, libpq_url, make_engine, migrate
 from sync.cache import SlotCache
+from sync.front_desk_api import setup_front_desk
 from sync.hub import EventHub
 from sync.jsonapi import error_middleware, harden_headers
 from sync.keys import (
@@ -118,6 +119,7 @@ def create_app(
     setup_realtime_api(app)
     setup_ws(app)
     setup_rest(app)
+    setup_front_desk(app)
     setup_webhook_api(app)
     _setup_optional(app)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -28,15 +28,15 @@ DEFAULT_SLOT_WINDOW = dt.timedelta(days=14)
 DEFAULT_TREATMENT = "checkup"
 
 
-async def _call(request: web.Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def call_service(request: web.Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(fn, request.app[ENGINE], *args, **kwargs)
 
 
-async def _tz(request: web.Request) -> dt.tzinfo:
+async def clinic_tz(request: web.Request) -> dt.tzinfo:
     return (await request.app[CACHE].catalog()).clinic.tz
 
 
-def _localize(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+def localize(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 
@@ -53,10 +53,10 @@ def parse_when(raw: str, tz: dt.tzinfo, what: str, *, end_of_day: bool = False) 
     except ValueError as exc:
         raise InvalidInput(f"{what} must be an ISO date or date-time") from exc
     sane_year(value, what)
-    return aware(_localize(value, tz), what)
+    return aware(localize(value, tz), what)
 
 
-def _id(request: web.Request, name: str = "id") -> int:
+def path_id(request: web.Request, name: str = "id") -> int:
     value = int_param(request.match_info.get(name), name, required=True)
     assert value is not None
     return value
@@ -67,17 +67,19 @@ def _id(request: web.Request, name: str = "id") -> int:
 
 async def get_clinic(request: web.Request) -> web.Response:
     principal_from_request(request)
-    return json_response((await _call(request, catalog.get_clinic)).to_json())
+    return json_response((await call_service(request, catalog.get_clinic)).to_json())
 
 
 async def get_dentists(request: web.Request) -> web.Response:
     principal_from_request(request)
-    return json_response([d.to_json() for d in await _call(request, catalog.list_dentists)])
+    return json_response([d.to_json() for d in await call_service(request, catalog.list_dentists)])
 
 
 async def get_treatments(request: web.Request) -> web.Response:
     principal_from_request(request)
-    return json_response([t.to_json() for t in await _call(request, catalog.list_treatments)])
+    return json_response(
+        [t.to_json() for t in await call_service(request, catalog.list_treatments)]
+    )
 
 
 async def get_slots(request: web.Request) -> web.Response:
@@ -136,13 +138,13 @@ class Cancel(BaseModel):
 
 
 class StatusChange(BaseModel):
-    status: Literal["scheduled", "confirmed", "arrived", "completed", "no_show", "cancelled"]
+    status: str = Field(max_length=40)  # checked against domain.status.Status by the service
 
 
 async def list_appointments(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
-    q, tz = request.query, await _tz(request)
-    docs = await _call(
+    q, tz = request.query, await clinic_tz(request)
+    docs = await call_service(
         request,
         booking.list_appointments,
         principal,
@@ -157,7 +159,9 @@ async def list_appointments(request: web.Request) -> web.Response:
 
 async def get_appointment(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
-    return json_response(await _call(request, booking.get_appointment, principal, _id(request)))
+    return json_response(
+        await call_service(request, booking.get_appointment, principal, path_id(request))
+    )
 
 
 async def create_appointment(request: web.Request) -> web.Response:
@@ -170,13 +174,13 @@ async def create_appointment(request: web.Request) -> web.Response:
         "patient_id": patient_id,
         "dentist_id": body.dentist_id,
         "treatment": body.treatment,
-        "starts_at": _localize(body.starts_at, await _tz(request)),
+        "starts_at": localize(body.starts_at, await clinic_tz(request)),
         "limits": request.app[SETTINGS].patient_limits,
     }
     if body.hold:
-        doc = await _call(request, booking.hold_slot, principal, **common)
+        doc = await call_service(request, booking.hold_slot, principal, **common)
     else:
-        doc = await _call(request, booking.book, principal, notes=body.notes, **common)
+        doc = await call_service(request, booking.book, principal, notes=body.notes, **common)
     request.app[CACHE].invalidate_dentist(doc["dentist_id"])  # read-your-writes on /api/slots
     return json_response(doc, status=201)
 
@@ -184,7 +188,9 @@ async def create_appointment(request: web.Request) -> web.Response:
 async def cancel_appointment(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
     body = await read_json(request, Cancel) if request.can_read_body else Cancel()
-    doc = await _call(request, booking.cancel, principal, _id(request), reason=body.reason)
+    doc = await call_service(
+        request, booking.cancel, principal, path_id(request), reason=body.reason
+    )
     request.app[CACHE].invalidate_dentist(doc["dentist_id"])
     return json_response(doc)
 
@@ -192,12 +198,12 @@ async def cancel_appointment(request: web.Request) -> web.Response:
 async def reschedule_appointment(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
     body = await read_json(request, Reschedule)
-    starts_at = _localize(body.starts_at, await _tz(request))
-    doc = await _call(
+    starts_at = localize(body.starts_at, await clinic_tz(request))
+    doc = await call_service(
         request,
         booking.reschedule,
         principal,
-        _id(request),
+        path_id(request),
         starts_at=starts_at,
         dentist_id=body.dentist_id,
     )
@@ -208,7 +214,7 @@ async def reschedule_appointment(request: web.Request) -> web.Response:
 async def change_status(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
     body = await read_json(request, StatusChange)
-    doc = await _call(request, booking.set_status, principal, _id(request), body.status)
+    doc = await call_service(request, booking.set_status, principal, path_id(request), body.status)
     request.app[CACHE].invalidate_dentist(doc["dentist_id"])
     return json_response(doc)
 
@@ -237,13 +243,13 @@ class TimeOffIn(BaseModel):
 async def put_availability(request: web.Request) -> web.Response:
     """Replace weekly hours from `valid_from` (default: today, clinic time)."""
     principal = principal_from_request(request)
-    dentist_id = _id(request)
+    dentist_id = path_id(request)
     principal.require("dentist", "admin")
     body = await read_json(request, WeeklyHoursIn)
-    tz = await _tz(request)
+    tz = await clinic_tz(request)
     valid_from = body.valid_from or dt.datetime.now(tz).date()
     hours = [WeeklyHours(h.isodow, h.start, h.end) for h in body.hours]
-    await _call(
+    await call_service(
         request,
         availability.set_weekly_hours,
         principal,
@@ -265,17 +271,17 @@ async def put_availability(request: web.Request) -> web.Response:
 
 async def post_time_off(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
-    dentist_id = _id(request)
+    dentist_id = path_id(request)
     principal.require("dentist", "admin")
     body = await read_json(request, TimeOffIn)
-    tz = await _tz(request)
-    exception_id = await _call(
+    tz = await clinic_tz(request)
+    exception_id = await call_service(
         request,
         availability.block_time,
         principal,
         dentist_id=dentist_id,
-        starts_at=_localize(body.starts_at, tz),
-        ends_at=_localize(body.ends_at, tz),
+        starts_at=localize(body.starts_at, tz),
+        ends_at=localize(body.ends_at, tz),
         reason=body.reason,
     )
     request.app[CACHE].invalidate_dentist(dentist_id)

@@ -23,6 +23,7 @@ from chatbot.domain.models import WeeklyHours
 from chatbot.errors import (
     Forbidden,
     HoldExpired,
+    IllegalTransition,
     InvalidInput,
     NotFound,
     OutsideAvailability,
@@ -283,13 +284,13 @@ def test_cancel_and_status_transitions(seeded_engine: Engine) -> None:
     assert booking.set_status(e, PATIENT1, appt["id"], "confirmed")["status"] == "confirmed"
     with pytest.raises(Forbidden):
         booking.set_status(e, PATIENT1, appt["id"], "arrived")
-    with pytest.raises(InvalidInput, match="cannot become completed"):
+    with pytest.raises(IllegalTransition, match="cannot become completed"):
         booking.set_status(e, DENTIST1, appt["id"], "completed")
     with pytest.raises(NotFound):  # another dentist's appointment is invisible
         booking.set_status(e, DENTIST2, appt["id"], "arrived")
     assert booking.set_status(e, DENTIST1, appt["id"], "arrived")["status"] == "arrived"
     assert booking.set_status(e, DENTIST1, appt["id"], "completed")["status"] == "completed"
-    with pytest.raises(InvalidInput, match="cannot be cancelled"):
+    with pytest.raises(IllegalTransition, match="cannot be cancelled"):
         booking.cancel(e, ADMIN, appt["id"])
     with pytest.raises(InvalidInput, match="Unknown status"):
         booking.set_status(e, ADMIN, appt["id"], "teleported")

@@ -14,9 +14,9 @@ from chatbot.domain.models import (
     Clinic,
     Slot,
     Treatment,
-    may_transition,
 )
 from chatbot.domain.slots import first_instant, free_slots, slot_problem, wall_time_exists
+from chatbot.domain.status import Status, allowed_next
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CLINIC = Clinic(id=1, name="Test", timezone="Europe/Berlin", min_notice_min=0, horizon_days=365)
@@ -180,7 +180,17 @@ def test_naive_times_are_rejected() -> None:
 
 
 def test_status_transitions() -> None:
-    assert may_transition("scheduled", "confirmed")
-    assert may_transition("arrived", "completed")
-    assert not may_transition("cancelled", "scheduled")
-    assert not may_transition("scheduled", "completed")
+    assert Status.SCHEDULED.can_become("confirmed")
+    assert Status.ARRIVED.can_become(Status.COMPLETED)
+    assert not Status.CANCELLED.can_become("scheduled")
+    assert not Status.SCHEDULED.can_become("completed")
+    assert all(s.final == (s in {"completed", "no_show", "cancelled", "expired"}) for s in Status)
+    assert Status.parse("teleported") is None and Status.parse("held") is Status.HELD
+
+
+def test_pages_offer_only_allowed_transitions() -> None:
+    assert allowed_next("scheduled") == ["confirmed", "arrived", "no_show", "cancelled"]
+    assert allowed_next("arrived") == ["completed", "no_show"]
+    assert allowed_next("held") == ["scheduled", "cancelled"]  # expiry is not a button
+    assert allowed_next("scheduled", patient=True) == ["confirmed", "cancelled"]
+    assert allowed_next("completed") == [] and allowed_next("nonsense") == []

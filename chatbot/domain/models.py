@@ -7,26 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-# Appointment statuses; 'held' and 'expired' belong to holds (short-lived reservations).
-LIVE_STATUSES = ("held", "scheduled", "confirmed", "arrived")
-FINAL_STATUSES = ("completed", "no_show", "cancelled", "expired")
-
-# Which status changes `set_status` allows (holds move via confirm/release/expiry instead).
-STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
-    "held": frozenset({"scheduled", "cancelled"}),
-    "scheduled": frozenset({"confirmed", "arrived", "no_show", "cancelled"}),
-    "confirmed": frozenset({"scheduled", "arrived", "no_show", "cancelled"}),
-    "arrived": frozenset({"completed", "no_show"}),
-    "completed": frozenset(),
-    "no_show": frozenset(),
-    "cancelled": frozenset(),
-    "expired": frozenset(),
-}
-
-
-def may_transition(current: str, new: str) -> bool:
-    return new in STATUS_TRANSITIONS.get(current, frozenset())
-
 
 @dataclass(frozen=True)
 class Clinic:

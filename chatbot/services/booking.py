@@ -17,8 +17,8 @@ from sqlalchemy import Connection, Engine
 from chatbot import repository
 from chatbot.auth import Principal
 from chatbot.config import PatientLimits
-from chatbot.domain.models import may_transition
-from chatbot.errors import Forbidden, HoldExpired, InvalidInput, NotFound
+from chatbot.domain.status import PATIENT_SETTABLE, SETTABLE, Status
+from chatbot.errors import Forbidden, HoldExpired, IllegalTransition, InvalidInput, NotFound
 from chatbot.services import limits as patient_limits
 from chatbot.services.guards import act_for, aware, ident, text_arg, window
 from chatbot.services.slot_check import booking_context, ensure_free_slot
@@ -61,7 +61,7 @@ def _create(
             patient_id=patient_id,
             treatment=chosen,
             starts_at=starts_at,
-            status="held" if ttl is not None else "scheduled",
+            status=Status.HELD.value if ttl is not None else Status.SCHEDULED.value,
             hold_ttl_s=ttl,
             notes=notes,
         )
@@ -130,33 +130,36 @@ def _locked(conn: Connection, principal: Principal, appointment_id: Any) -> dict
     return row
 
 
-def _confirm_row(conn: Connection, row: dict[str, Any]) -> Doc:
-    if row["status"] in ("scheduled", "confirmed"):
+def confirm_locked(conn: Connection, row: dict[str, Any]) -> Doc:
+    """Confirm a hold whose row the caller has locked (see `confirm_hold`)."""
+    if Status(row["status"]).booked:
         return dict(row["doc"])  # already confirmed: idempotent
-    if row["status"] == "expired" or (row["status"] == "held" and row["hold_expired"]):
+    if row["status"] == Status.EXPIRED or (row["status"] == Status.HELD and row["hold_expired"]):
         raise HoldExpired(
             "The reservation expired before it was confirmed. Please pick a time again."
         )
-    if row["status"] != "held":
-        raise InvalidInput(f"This appointment is {row['status']} and cannot be confirmed.")
-    return repository.update_appointment(conn, row["id"], status="scheduled", hold_expires_at=None)
+    if row["status"] != Status.HELD:
+        raise IllegalTransition(f"This appointment is {row['status']} and cannot be confirmed.")
+    return repository.update_appointment(
+        conn, row["id"], status=Status.SCHEDULED.value, hold_expires_at=None
+    )
 
 
 def confirm_hold(engine: Engine, principal: Principal, hold_id: int) -> Doc:
     """Turn a live hold into a booking ('scheduled'). Expired → HoldExpired (409)."""
     with repository.transaction(engine) as conn:
-        return _confirm_row(conn, _locked(conn, principal, hold_id))
+        return confirm_locked(conn, _locked(conn, principal, hold_id))
 
 
 def release_hold(engine: Engine, principal: Principal, hold_id: int) -> Doc:
     """Give a hold back (status 'cancelled', event hold.released); no-op if already gone."""
     with repository.transaction(engine) as conn:
         row = _locked(conn, principal, hold_id)
-        if row["status"] in ("cancelled", "expired"):
+        if row["status"] in (Status.CANCELLED, Status.EXPIRED):
             return dict(row["doc"])
-        if row["status"] != "held":
+        if row["status"] != Status.HELD:
             raise InvalidInput("This is a booking, not a hold; cancel it instead.")
-        return repository.update_appointment(conn, row["id"], status="cancelled")
+        return repository.update_appointment(conn, row["id"], status=Status.CANCELLED.value)
 
 
 def reschedule(
@@ -174,8 +177,8 @@ def reschedule(
         row = _locked(conn, principal, appointment_id)
         target = ident(dentist_id, "dentist id") if dentist_id is not None else row["dentist_id"]
         act_for(principal, patient_id=row["patient_id"], dentist_id=target)
-        if row["status"] not in ("held", "scheduled", "confirmed") or row["hold_expired"]:
-            raise InvalidInput(f"A {row['status']} appointment cannot be moved.")
+        if not Status(row["status"]).movable or row["hold_expired"]:
+            raise IllegalTransition(f"A {row['status']} appointment cannot be moved.")
         clinic, dentist, chosen = booking_context(conn, target, row["treatment"])
         repository.sweep_expired_holds(conn, target)
         ensure_free_slot(conn, clinic, dentist, chosen, starts_at, exclude_appointment_id=row["id"])
@@ -185,16 +188,18 @@ def reschedule(
 
 
 def _cancel_row(conn: Connection, principal: Principal, row: dict[str, Any], reason: str) -> Doc:
-    if row["status"] == "cancelled":
+    if row["status"] == Status.CANCELLED:
         return dict(row["doc"])
-    if row["status"] not in ("held", "scheduled", "confirmed"):
-        raise InvalidInput(f"A {row['status']} appointment cannot be cancelled.")
+    if not Status(row["status"]).can_become(Status.CANCELLED):
+        raise IllegalTransition(f"A {row['status']} appointment cannot be cancelled.")
     if principal.patient_scoped and row["starts_at"] <= dt.datetime.now(UTC):
         raise InvalidInput("This appointment has already started; please call the clinic.")
     notes = row["notes"]
     if reason:
         notes = ((notes + "\n") if notes else "") + f"Cancelled: {reason}"
-    return repository.update_appointment(conn, row["id"], status="cancelled", notes=notes[:2000])
+    return repository.update_appointment(
+        conn, row["id"], status=Status.CANCELLED.value, notes=notes[:2000]
+    )
 
 
 def cancel(engine: Engine, principal: Principal, appointment_id: int, *, reason: str = "") -> Doc:
@@ -204,27 +209,25 @@ def cancel(engine: Engine, principal: Principal, appointment_id: int, *, reason:
         return _cancel_row(conn, principal, _locked(conn, principal, appointment_id), reason)
 
 
-# Patients (and the bot on their behalf) may only confirm or cancel.
-_PATIENT_STATUSES = frozenset({"confirmed", "cancelled"})
-
-
 def set_status(engine: Engine, principal: Principal, appointment_id: int, status: str) -> Doc:
-    """Move along the allowed transitions (see domain.models.STATUS_TRANSITIONS)."""
-    if status not in ("scheduled", "confirmed", "arrived", "completed", "no_show", "cancelled"):
+    """Move along the allowed transitions (`domain.status.Status`); illegal → 409.
+    Patients (and the bot on their behalf) may only confirm or cancel."""
+    new = Status.parse(status)
+    if new is None or new not in SETTABLE:
         raise InvalidInput(f"Unknown status {str(status)[:40]!r}.")
-    if principal.patient_scoped and status not in _PATIENT_STATUSES:
+    if principal.patient_scoped and new not in PATIENT_SETTABLE:
         raise Forbidden("Only the clinic can set that status.")
     with repository.transaction(engine) as conn:
         row = _locked(conn, principal, appointment_id)
-        if row["status"] == status:
+        if row["status"] == new:
             return dict(row["doc"])
-        if not may_transition(row["status"], status):
-            raise InvalidInput(f"A {row['status']} appointment cannot become {status}.")
-        if status == "cancelled":
+        if not Status(row["status"]).can_become(new):
+            raise IllegalTransition(f"A {row['status']} appointment cannot become {new}.")
+        if new is Status.CANCELLED:
             return _cancel_row(conn, principal, row, "")
-        if row["status"] == "held":
-            return _confirm_row(conn, row)
-        return repository.update_appointment(conn, row["id"], status=status)
+        if row["status"] == Status.HELD:
+            return confirm_locked(conn, row)
+        return repository.update_appointment(conn, row["id"], status=new.value)
 
 
 def get_appointment(engine: Engine, principal: Principal, appointment_id: int) -> Doc:
