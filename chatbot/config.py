@@ -87,6 +87,7 @@ class Settings(BaseModel):
     progress_file: Path = REPO_ROOT / "models" / ".progress.json"  # scripts/train_progress.py
     max_body_bytes: int = 64 * 1024
     client_queue_size: int = 1000
+    waitlist_offer_ttl_s: int = Field(default=600, ge=10, le=86400)
 
     @model_validator(mode="after")
     def _demo_sign_in_only_on_loopback(self) -> Settings:
@@ -132,6 +133,7 @@ class Settings(BaseModel):
             ),
             write_rate_limit=int(env.get("APP_WRITE_RATE_LIMIT", "30")),
             write_rate_window_s=float(env.get("APP_WRITE_RATE_WINDOW_S", "60")),
+            waitlist_offer_ttl_s=int(env.get("APP_WAITLIST_OFFER_TTL_S", "600")),
             max_live_holds_per_patient=int(env.get("APP_MAX_LIVE_HOLDS_PER_PATIENT", "2")),
             max_future_appointments_per_patient=int(
                 env.get("APP_MAX_FUTURE_APPOINTMENTS_PER_PATIENT", "8")

@@ -27,6 +27,7 @@ from sync.keys import (
     ENGINE,
     HUB,
     LISTENER,
+    MATCHER,
     POOL,
     SETTINGS,
     STATS,
@@ -39,6 +40,8 @@ from sync.ratelimit import setup_write_rate_limit
 from sync.realtime_api import setup_realtime_api
 from sync.rest import setup_rest
 from sync.stats import Stats
+from sync.waitlist_api import setup_waitlist_api
+from sync.waitlist_matcher import WaitlistMatcher
 from sync.webhook_api import setup_webhook_api
 from sync.webhooks import WebhookDispatcher
 from sync.ws import setup_ws
@@ -91,6 +94,8 @@ def create_app(
     listener.add_sink(cache.apply)  # first: never serve a stale day once an event is out
     listener.add_sink(hub.publish)
     listener.add_sink(webhooks.on_events)
+    matcher = WaitlistMatcher(engine, offer_ttl_s=settings.waitlist_offer_ttl_s)
+    listener.add_sink(matcher.on_events)  # last: offers follow the freeing event
 
     app[SETTINGS] = settings
     app[ENGINE] = engine
@@ -101,12 +106,15 @@ def create_app(
     app[HUB] = hub
     app[STATS] = Stats()
     app[WEBHOOKS] = webhooks
+    app[MATCHER] = matcher
 
     async def runtime(app: web.Application) -> AsyncIterator[None]:
         await pool.open(wait=True, timeout=15)
         await listener.start()
         await webhooks.start()
+        await matcher.start()
         yield
+        await matcher.stop()
         await webhooks.stop()
         await listener.stop()
         await pool.close()
@@ -120,6 +128,7 @@ def create_app(
     setup_ws(app)
     setup_rest(app)
     setup_front_desk(app)
+    setup_waitlist_api(app)
     setup_webhook_api(app)
     _setup_optional(app)
     return app

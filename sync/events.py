@@ -8,6 +8,7 @@ Visibility (one function, used by the live hub and by WebSocket replay alike):
 - `availability.updated`: admin sees all; a dentist sees their own; a patient sees every
   dentist's, redacted to `{"source", "op"}` (the row may hold a private time-off reason), because
   the patient page needs the hint to refresh the slots it offers.
+- `waitlist.offered`: that patient (their own sockets) and admins; not dentists.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from psycopg.rows import dict_row
 from chatbot.auth import Principal
 
 AVAILABILITY = "availability.updated"
+WAITLIST_OFFERED = "waitlist.offered"
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def view_for(principal: Principal, event: Event) -> str | None:
         if principal.role == "dentist":
             return event.to_json() if event.dentist_id == principal.dentist_id else None
         return event.to_json(redacted=True)
+    if event.type == WAITLIST_OFFERED and principal.role == "dentist":
+        return None  # an offer is between the clinic and that patient
     if principal.may_see(event.dentist_id, event.patient_id):
         return event.to_json()
     return None

@@ -17,6 +17,7 @@ from sync.cache import SlotCache
 from sync.hub import EventHub
 from sync.listener import Listener
 from sync.stats import Stats
+from sync.waitlist_matcher import WaitlistMatcher
 from sync.webhooks import WebhookDispatcher
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -28,6 +29,7 @@ LISTENER = web.AppKey("listener", Listener)
 CACHE = web.AppKey("cache", SlotCache)
 STATS = web.AppKey("stats", Stats)
 WEBHOOKS = web.AppKey("webhooks", WebhookDispatcher)
+MATCHER = web.AppKey("waitlist_matcher", WaitlistMatcher)
 
 PRINCIPAL = web.RequestKey("principal", Principal)
 

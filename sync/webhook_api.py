@@ -20,6 +20,7 @@ EVENT_TYPES = frozenset(
         "hold.created",
         "hold.released",
         "handoff.requested",
+        "waitlist.offered",
     }
 )
 

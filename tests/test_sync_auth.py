@@ -32,6 +32,15 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("POST", "/api/appointments/1/status", {"status": "confirmed"}),
     ("PUT", "/api/dentists/1/availability", {"hours": []}),
     ("POST", "/api/dentists/1/time-off", {"starts_at": "x", "ends_at": "y"}),
+    ("GET", "/api/dentists/1/time-off", None),
+    ("DELETE", "/api/dentists/1/time-off/1", None),
+    ("GET", "/api/patients?q=a", None),
+    ("GET", "/api/statuses", None),
+    ("POST", "/api/waitlist", {"treatment": "checkup", "from": "x", "to": "y"}),
+    ("GET", "/api/waitlist", None),
+    ("DELETE", "/api/waitlist/1", None),
+    ("POST", "/api/waitlist/1/accept", None),
+    ("POST", "/api/waitlist/1/decline", None),
     ("POST", "/api/webhooks", {"url": "http://127.0.0.1:9/x"}),
     ("GET", "/api/webhooks", None),
     ("DELETE", "/api/webhooks/1", None),
@@ -39,13 +48,17 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("POST", "/api/webhooks/deliveries/1/redeliver", None),
     ("GET", "/ws", None),
 ]
-ADMIN_ONLY = [e for e in ENDPOINTS if "/webhooks" in e[1] or e[1].endswith("/stats")]
+ADMIN_ONLY = [
+    e for e in ENDPOINTS if "/webhooks" in e[1] or e[1].endswith("/stats") or "/patients" in e[1]
+]
 TABLES = (
     "appointment",
     "sync_event",
     "availability_rule",
     "availability_exception",
     "webhook_endpoint",
+    "waitlist_entry",
+    "waitlist_offer",
 )
 
 

@@ -1,0 +1,124 @@
+"""Offer freed time to the waitlist: the first patient in line whose wish fits gets a hold.
+
+`match_dentist` runs one offer per transaction until nothing more fits. Each transaction takes
+the dentist's matching lock (so two passes for one dentist never compute the same slot), walks
+the line in order, claims an entry with FOR UPDATE SKIP LOCKED (a pass for another dentist may
+be serving it), and places a hold on the earliest free slot in the entry's window that was
+not offered to it before (a declined or expired slot passes on to the next patient). The
+database has the last word: the exclusion constraint refuses a second hold on the same time,
+the unique open-offer index a second offer to the same patient; either failure only rolls
+back a savepoint and the walk goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from chatbot import repository, waitlist_repository
+from chatbot.domain import slots as slot_rules
+from chatbot.domain.models import Clinic, Dentist, Treatment
+from chatbot.domain.status import Status
+from chatbot.services.availability import load_day_inputs
+
+UTC = dt.timezone.utc
+MAX_OFFERS_PER_PASS = 200
+Doc = dict[str, Any]
+
+
+def match_dentist(engine: Engine, dentist_id: int, *, ttl_s: int) -> list[Doc]:
+    """Offers made (waitlist.offered payloads), in the order they were made."""
+    made: list[Doc] = []
+    while len(made) < MAX_OFFERS_PER_PASS:
+        offer = _offer_next(engine, dentist_id, ttl_s)
+        if offer is None:
+            break
+        made.append(offer)
+    return made
+
+
+def expire_offers(engine: Engine) -> int:
+    """Expire unanswered offers whose hold ran out; returns how many."""
+    with repository.transaction(engine) as conn:
+        return waitlist_repository.expire_offer_holds(conn)
+
+
+def dentists_with_waiting(engine: Engine) -> list[int]:
+    """Every active dentist (any-dentist entries make each of them a candidate)."""
+    with repository.transaction(engine) as conn:
+        return [d.id for d in repository.fetch_dentists(conn) if d.active]
+
+
+def _offer_next(engine: Engine, dentist_id: int, ttl_s: int) -> Doc | None:
+    with repository.transaction(engine) as conn:
+        waitlist_repository.lock_matching(conn, dentist_id)
+        line = waitlist_repository.candidates(conn, dentist_id)
+        dentists = repository.fetch_dentists(conn, [dentist_id])
+        if not line or not dentists or not dentists[0].active:
+            return None
+        clinic = repository.fetch_clinic(conn)
+        treatments = {t.code: t for t in repository.fetch_treatments(conn)}
+        repository.sweep_expired_holds(conn, dentist_id)
+        now = repository.db_now(conn)
+        start = max(min(e["window_start"] for e in line), now)
+        end = min(max(e["window_end"] for e in line), now + dt.timedelta(days=clinic.horizon_days))
+        if end <= start:
+            return None
+        inputs = load_day_inputs(conn, [dentist_id], start, end)
+        for entry in line:
+            treatment = treatments[entry["treatment"]]
+            if not dentists[0].offers(treatment.code):
+                continue
+            if not waitlist_repository.claim(conn, entry["id"]):
+                continue
+            offer = _try_entry(conn, clinic, dentists[0], treatment, entry, inputs, now, ttl_s)
+            if offer is not None:
+                return offer
+    return None
+
+
+def _try_entry(
+    conn: Connection,
+    clinic: Clinic,
+    dentist: Dentist,
+    treatment: Treatment,
+    entry: dict[str, Any],
+    inputs: tuple[Any, Any, Any],
+    now: dt.datetime,
+    ttl_s: int,
+) -> Doc | None:
+    start, end = max(entry["window_start"], now), entry["window_end"]
+    if end <= start:
+        return None
+    tried = waitlist_repository.offered_starts(conn, entry["id"], dentist.id)
+    rules, exceptions, busy = inputs
+    slots = slot_rules.free_slots(
+        rules, exceptions, busy, treatment, clinic, start, end, now,
+        dentist_ids=[dentist.id], limit=len(tried) + 1,
+    )  # fmt: skip
+    slot = next((s for s in slots if s.starts_at not in tried), None)
+    if slot is None:
+        return None
+    try:
+        with conn.begin_nested():
+            hold = repository.insert_appointment(
+                conn,
+                dentist_id=dentist.id,
+                patient_id=entry["patient_id"],
+                treatment=treatment,
+                starts_at=slot.starts_at,
+                status=Status.HELD.value,
+                hold_ttl_s=ttl_s,
+                notes="Offered from the waitlist",
+            )
+            expires = dt.datetime.fromisoformat(hold["hold_expires_at"])
+            return waitlist_repository.insert_offer(
+                conn, entry_id=entry["id"], hold=hold, starts_at=slot.starts_at, expires_at=expires
+            )
+    except DBAPIError as exc:
+        if repository.translate(exc) is None:
+            raise
+        return None  # the slot or the patient was taken by a concurrent writer: next entry
