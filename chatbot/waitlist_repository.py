@@ -136,13 +136,22 @@ def claim(conn: Connection, entry_id: int) -> bool:
     return found is not None
 
 
-def offered_starts(conn: Connection, entry_id: int, dentist_id: int) -> set[dt.datetime]:
-    """Slots of this dentist already offered to this entry (declined or expired ones pass on)."""
+def offered_starts(
+    conn: Connection, entry_ids: list[int], dentist_id: int
+) -> dict[int, set[dt.datetime]]:
+    """Per entry, the starts with this dentist already offered to it (a declined or expired
+    slot passes on to the next patient instead of coming back)."""
     rows = conn.execute(
-        text("SELECT starts_at FROM waitlist_offer WHERE waitlist_id = :e AND dentist_id = :d"),
-        {"e": entry_id, "d": dentist_id},
+        text(
+            "SELECT waitlist_id, starts_at FROM waitlist_offer"
+            " WHERE waitlist_id = ANY(:e) AND dentist_id = :d"
+        ),
+        {"e": entry_ids, "d": dentist_id},
     )
-    return {r[0] for r in rows}
+    out: dict[int, set[dt.datetime]] = {}
+    for entry_id, starts_at in rows:
+        out.setdefault(entry_id, set()).add(starts_at)
+    return out
 
 
 def insert_offer(

@@ -46,6 +46,7 @@ class WaitlistMatcher:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.offers_made = 0
+        self._last_expiry = 0.0
 
     def on_events(self, events: list[Event]) -> None:
         """Listener sink: only marks and wakes (never blocks the listener)."""
@@ -89,5 +90,7 @@ class WaitlistMatcher:
                 waitlist_matching.match_dentist, self._engine, dentist_id, ttl_s=self.offer_ttl_s
             )
             self.offers_made += len(made)
-        if not dirty:  # idle tick: unanswered offers run out here (their events mark dentists)
+        now = asyncio.get_running_loop().time()
+        if now - self._last_expiry >= self.sweep_s:  # unanswered offers run out here; their
+            self._last_expiry = now  # hold.released events mark the dentist for the next pass
             await asyncio.to_thread(waitlist_matching.expire_offers, self._engine)

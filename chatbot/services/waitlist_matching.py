@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from chatbot import repository, waitlist_repository
 from chatbot.domain import slots as slot_rules
-from chatbot.domain.models import Clinic, Dentist, Treatment
+from chatbot.domain.models import Slot, Treatment
 from chatbot.domain.status import Status
 from chatbot.services.availability import load_day_inputs
 
@@ -59,6 +59,7 @@ def _offer_next(engine: Engine, dentist_id: int, ttl_s: int) -> Doc | None:
         dentists = repository.fetch_dentists(conn, [dentist_id])
         if not line or not dentists or not dentists[0].active:
             return None
+        dentist = dentists[0]
         clinic = repository.fetch_clinic(conn)
         treatments = {t.code: t for t in repository.fetch_treatments(conn)}
         repository.sweep_expired_holds(conn, dentist_id)
@@ -67,46 +68,36 @@ def _offer_next(engine: Engine, dentist_id: int, ttl_s: int) -> Doc | None:
         end = min(max(e["window_end"] for e in line), now + dt.timedelta(days=clinic.horizon_days))
         if end <= start:
             return None
-        inputs = load_day_inputs(conn, [dentist_id], start, end)
-        for entry in line:
+        rules, exceptions, busy = load_day_inputs(conn, [dentist_id], start, end)
+        tried = waitlist_repository.offered_starts(conn, [e["id"] for e in line], dentist_id)
+        for entry in line:  # the walk itself is pure computation: no query per waiting entry
             treatment = treatments[entry["treatment"]]
-            if not dentists[0].offers(treatment.code):
+            if not dentist.offers(treatment.code):
                 continue
-            if not waitlist_repository.claim(conn, entry["id"]):
+            offered = tried.get(entry["id"], set())
+            slots = slot_rules.free_slots(
+                rules, exceptions, busy, treatment, clinic, max(entry["window_start"], now),
+                entry["window_end"], now, dentist_ids=[dentist_id], limit=len(offered) + 1,
+            )  # fmt: skip
+            slot = next((s for s in slots if s.starts_at not in offered), None)
+            if slot is None or not waitlist_repository.claim(conn, entry["id"]):
                 continue
-            offer = _try_entry(conn, clinic, dentists[0], treatment, entry, inputs, now, ttl_s)
+            offer = _place(conn, entry, treatment, slot, ttl_s)
             if offer is not None:
                 return offer
     return None
 
 
-def _try_entry(
-    conn: Connection,
-    clinic: Clinic,
-    dentist: Dentist,
-    treatment: Treatment,
-    entry: dict[str, Any],
-    inputs: tuple[Any, Any, Any],
-    now: dt.datetime,
-    ttl_s: int,
+def _place(
+    conn: Connection, entry: dict[str, Any], treatment: Treatment, slot: Slot, ttl_s: int
 ) -> Doc | None:
-    start, end = max(entry["window_start"], now), entry["window_end"]
-    if end <= start:
-        return None
-    tried = waitlist_repository.offered_starts(conn, entry["id"], dentist.id)
-    rules, exceptions, busy = inputs
-    slots = slot_rules.free_slots(
-        rules, exceptions, busy, treatment, clinic, start, end, now,
-        dentist_ids=[dentist.id], limit=len(tried) + 1,
-    )  # fmt: skip
-    slot = next((s for s in slots if s.starts_at not in tried), None)
-    if slot is None:
-        return None
+    """Hold `slot` for the entry's patient and record the offer, in a savepoint: a concurrent
+    writer that took the slot or gave this patient an offer first only skips this entry."""
     try:
         with conn.begin_nested():
             hold = repository.insert_appointment(
                 conn,
-                dentist_id=dentist.id,
+                dentist_id=slot.dentist_id,
                 patient_id=entry["patient_id"],
                 treatment=treatment,
                 starts_at=slot.starts_at,
@@ -114,11 +105,14 @@ def _try_entry(
                 hold_ttl_s=ttl_s,
                 notes="Offered from the waitlist",
             )
-            expires = dt.datetime.fromisoformat(hold["hold_expires_at"])
             return waitlist_repository.insert_offer(
-                conn, entry_id=entry["id"], hold=hold, starts_at=slot.starts_at, expires_at=expires
+                conn,
+                entry_id=entry["id"],
+                hold=hold,
+                starts_at=slot.starts_at,
+                expires_at=dt.datetime.fromisoformat(hold["hold_expires_at"]),
             )
     except DBAPIError as exc:
         if repository.translate(exc) is None:
             raise
-        return None  # the slot or the patient was taken by a concurrent writer: next entry
+        return None
