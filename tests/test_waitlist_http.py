@@ -4,6 +4,7 @@ books it; bad input and other people's entries are refused."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -118,3 +119,20 @@ async def test_waitlist_input_and_roles(client: Any) -> None:
         await client.delete(f"{WAITLIST}/{entry['id']}", headers=auth("patient", 1))
     ).status == 204
     assert await (await client.get(WAITLIST, headers=auth("admin"))).json() == []
+
+
+async def test_removing_time_off_offers_the_freed_time(client: Any) -> None:
+    start = weekday_at(9)
+    block = {"starts_at": start.isoformat(), "ends_at": weekday_at(11).isoformat()}
+    resp = await client.post("/api/dentists/1/time-off", json=block, headers=auth("dentist", 1))
+    block_id = (await resp.json())["id"]
+    body = {"treatment": "checkup", "dentist_id": 1, "from": start.isoformat(),
+            "to": weekday_at(9, 1).isoformat()}  # fmt: skip
+    entry = await (await client.post(WAITLIST, json=body, headers=auth("patient", 1))).json()
+    ws = await _socket(client, "patient", 1)
+    url = f"/api/dentists/1/time-off/{block_id}"
+    assert (await client.delete(url, headers=auth("dentist", 1))).status == 204
+    got = (await events_until(ws, lambda e: e["type"] == "waitlist.offered"))[-1]
+    assert got["data"]["waitlist_id"] == entry["id"]
+    assert got["data"]["starts_at"] == start.astimezone(dt.timezone.utc).isoformat()
+    await ws.close()
