@@ -10,7 +10,7 @@ import datetime as dt
 from aiohttp import web
 
 from chatbot.domain.status import Status, allowed_next
-from chatbot.services import patients, time_off
+from chatbot.services import booking, patients, time_off
 from sync.jsonapi import json_response
 from sync.keys import CACHE, principal_from_request
 from sync.rest import call_service, clinic_tz, parse_when, path_id
@@ -64,8 +64,19 @@ async def get_statuses(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
     patient = principal.patient_scoped
     return json_response(
-        {"transitions": {s.value: allowed_next(s, patient=patient) for s in Status}}
+        {
+            "transitions": {s.value: allowed_next(s, patient=patient) for s in Status},
+            "movable": [s.value for s in Status if s.movable],
+        }
     )
+
+
+async def confirm_hold(request: web.Request) -> web.Response:
+    """Hold → booking, the same step the chat takes after "yes" (409 once it expired)."""
+    principal = principal_from_request(request)
+    doc = await call_service(request, booking.confirm_hold, principal, path_id(request))
+    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    return json_response(doc)
 
 
 def setup_front_desk(app: web.Application) -> None:
@@ -74,3 +85,4 @@ def setup_front_desk(app: web.Application) -> None:
     r.add_delete("/api/dentists/{id}/time-off/{time_off_id}", delete_time_off)
     r.add_get("/api/patients", get_patients)
     r.add_get("/api/statuses", get_statuses)
+    r.add_post("/api/appointments/{id}/confirm", confirm_hold)

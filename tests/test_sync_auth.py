@@ -36,6 +36,7 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("DELETE", "/api/dentists/1/time-off/1", None),
     ("GET", "/api/patients?q=a", None),
     ("GET", "/api/statuses", None),
+    ("POST", "/api/appointments/1/confirm", None),
     ("POST", "/api/waitlist", {"treatment": "checkup", "from": "x", "to": "y"}),
     ("GET", "/api/waitlist", None),
     ("DELETE", "/api/waitlist/1", None),

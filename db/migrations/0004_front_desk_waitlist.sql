@@ -69,6 +69,7 @@ LANGUAGE sql STABLE SET timezone TO 'UTC' AS $$
         'offer_id', o.id,
         'waitlist_id', o.waitlist_id,
         'patient_id', o.patient_id,
+        'patient_name', (SELECT p.name FROM patient p WHERE p.id = o.patient_id),
         'appointment_id', o.appointment_id,
         'dentist_id', o.dentist_id,
         'treatment', (SELECT t.code FROM appointment a JOIN treatment t ON t.id = a.treatment_id

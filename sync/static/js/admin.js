@@ -9,6 +9,8 @@ import { LiveSocket, statusPill } from './live.js';
 import { reportStartupError, rows, startPage } from './page.js';
 import { setupStats } from './admin-stats.js';
 import { setupWebhooks } from './admin-webhooks.js';
+import { setupFrontDesk } from './admin-desk.js';
+import { TimeOffLayer } from './time-off.js';
 
 const FEED_MAX = 200;
 const FEED_LABELS = {
@@ -18,21 +20,32 @@ const FEED_LABELS = {
   'appointment.deleted': 'Deleted',
   'availability.updated': 'Availability',
   'handoff.requested': 'Hand-off',
+  'waitlist.offered': 'Waitlist offer',
+};
+const STATUS_LABELS = {
+  scheduled: 'Unconfirm', confirmed: 'Confirm', arrived: 'Arrived', completed: 'Completed', no_show: 'No-show',
 };
 
 async function main() {
   const ctx = await startPage(['admin']);
   if (!ctx) return;
   const { clock } = ctx;
-  const [dentistRows, treatmentRows] = await Promise.all([api('/api/dentists'), api('/api/treatments')]);
+  const [dentistRows, treatmentRows, statuses] = await Promise.all(
+    [api('/api/dentists'), api('/api/treatments'), api('/api/statuses')]);
   const dentists = rows(dentistRows);
-  const names = namesFrom(dentists, rows(treatmentRows));
+  const treatments = rows(treatmentRows);
+  const names = namesFrom(dentists, treatments);
   const book = new AppointmentBook();
-  const dialog = appointmentDialog({ clock, names, book });
+  const desk = setupFrontDesk({ clock, names, dentists, treatments });
+  const dialog = appointmentDialog({ clock, names, book, statuses, desk });
   const calendar = new ScheduleCalendar(part('calendar'), {
     clock, names, dentists, view: 'week', label: 'Clinic schedule', onSelect: dialog.open,
   });
   calendar.render();
+  const timeOff = new TimeOffLayer({
+    calendar, clock, dentistIds: dentists.map((d) => d.id),
+    onError: (m) => showBanner(part('schedule-error'), m),
+  });
 
   const reload = async () => {
     try {
@@ -55,8 +68,9 @@ async function main() {
 
   const setStatus = statusPill(part('live-status'));
   const live = new LiveSocket({
-    onSnapshot: (_, { first }) => { if (first) reload(); },
+    onSnapshot: (_, { first }) => { if (first) { reload(); timeOff.reload(); } },
     onEvent: (event) => {
+      timeOff.onEvent(event);
       part('stat="last"').textContent = `#${event.id}`;
       showInFeed(event);
       if (book.apply(event)) calendar.setAppointments(book.sorted());
@@ -82,6 +96,8 @@ function feedItem(event, label, { clock, names, calendar, dialog }) {
   let summary;
   if (event.type.startsWith('appointment.')) {
     summary = `${names.treatment(d.treatment)} · ${names.patient(d)} · ${names.dentist(d.dentist_id)} · ${clock.dateTime(d.starts_at)}`;
+  } else if (event.type === 'waitlist.offered') {
+    summary = `${names.treatment(d.treatment)} · ${clock.dateTime(d.starts_at)} with ${names.dentist(d.dentist_id)} held for ${d.patient_name ?? `patient #${d.patient_id}`} until ${clock.time(d.expires_at)}`;
   } else if (event.type === 'handoff.requested') {
     summary = `Patient #${d.patient_id ?? '?'} asks for a person${d.reason ? `: ${d.reason}` : ''}`;
   } else {
@@ -109,12 +125,24 @@ function feedItem(event, label, { clock, names, calendar, dialog }) {
     show ? el('div', { class: 'feed-foot' }, show) : null);
 }
 
-function appointmentDialog({ clock, names, book }) {
+function appointmentDialog({ clock, names, book, statuses, desk }) {
   const dialog = part('appt-dialog');
   const details = part('appt-details');
   const cancel = part('appt-cancel');
   const error = part('appt-error');
+  const actions = part('status-actions');
+  const reason = part('cancel-reason');
+  const move = part('appt-move');
   let current = null;
+
+  const setStatus = async (status) => {
+    try {
+      await api(`/api/appointments/${current.id}/status`, { method: 'POST', body: { status } });
+      showBanner(error, '');
+    } catch (err) {
+      showBanner(error, err.message);
+    }
+  };
 
   const fill = () => {
     const a = book.byId.get(current.id) ?? current;
@@ -127,14 +155,28 @@ function appointmentDialog({ clock, names, book }) {
       ...row('Status', a.status),
       ...row('Booking', `#${a.id}`),
     );
-    cancel.disabled = a.status === 'cancelled';
+    const next = statuses.transitions[a.status] ?? [];  // the server's table: only allowed moves
+    actions.replaceChildren(...next.filter((s) => STATUS_LABELS[s]).map((s) => el('button', {
+      type: 'button', class: 'btn btn-small', dataset: { setStatus: s }, text: STATUS_LABELS[s],
+      onclick: () => setStatus(s),
+    })));
+    const cancellable = next.includes('cancelled');
+    cancel.disabled = !cancellable;
     cancel.textContent = a.status === 'cancelled' ? 'Cancelled' : 'Cancel appointment';
+    part('cancel-box').hidden = !cancellable;
+    move.hidden = !statuses.movable.includes(a.status);
   };
+
+  move.addEventListener('click', () => {
+    dialog.close();
+    desk.move(book.byId.get(current.id) ?? current);
+  });
 
   cancel.addEventListener('click', async () => {
     cancel.disabled = true;
     try {
-      await api(`/api/appointments/${current.id}/cancel`, { method: 'POST', body: {} });
+      await api(`/api/appointments/${current.id}/cancel`, { method: 'POST', body: { reason: reason.value.trim() } });
+      reason.value = '';
       dialog.close();
     } catch (err) {
       showBanner(error, err.message);

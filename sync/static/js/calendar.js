@@ -25,6 +25,8 @@ export class ScheduleCalendar {
     this.label = label;
     this.anchor = clock.today();
     this.appointments = [];
+    this.timeOff = [];
+    this.onRemoveTimeOff = null;
     this._build();
   }
 
@@ -71,6 +73,14 @@ export class ScheduleCalendar {
 
   setAppointments(appointments) {
     this.appointments = appointments.filter(isLive);
+    this.render();
+  }
+
+  /** Time off ([{id, dentist_id, starts_at, ends_at, reason?}]) drawn hatched behind the
+   * bookings; with `onRemove(block)` each block gets a remove button. */
+  setTimeOff(blocks, onRemove = null) {
+    this.timeOff = blocks;
+    this.onRemoveTimeOff = onRemove;
     this.render();
   }
 
@@ -122,6 +132,10 @@ export class ScheduleCalendar {
       .filter((a) => ids.has(a.dentist_id) && this.clock.local(a.starts_at).day === day)
       .map((a) => ({ appt: a, start: this.clock.local(a.starts_at).minutes, end: this._endMinutes(a, day) }));
     const col = el('div', { class: `cal-col${isToday ? ' is-today' : ''}`, role: 'list', 'aria-label': dayLabel(day) });
+    for (const block of this.timeOff.filter((b) => ids.has(b.dentist_id))) {
+      const node = this._offBlock(block, day);
+      if (node) col.append(node);
+    }
     for (const item of withLanes(items)) col.append(this._block(item));
     if (isToday) {
       const now = this.clock.local(Date.now()).minutes - FIRST_HOUR * 60;
@@ -132,6 +146,26 @@ export class ScheduleCalendar {
       }
     }
     return col;
+  }
+
+  _offBlock(block, day) {
+    const from = this.clock.local(block.starts_at);
+    const to = this.clock.local(block.ends_at);
+    if (from.day > day || to.day < day || (to.day === day && to.minutes === 0)) return null;
+    const start = Math.max(0, (from.day === day ? from.minutes : 0) - FIRST_HOUR * 60);
+    const end = Math.min(SPAN_MIN, (to.day === day ? to.minutes : 24 * 60) - FIRST_HOUR * 60);
+    if (end <= start) return null;
+    const label = `Time off ${this.clock.dateTime(block.starts_at)} – ${this.clock.dateTime(block.ends_at)}`
+      + (block.reason ? ` (${block.reason})` : '');
+    const node = el('div', { class: 'cal-off', title: label, dataset: { timeOffId: String(block.id) } },
+      el('span', { text: block.reason || 'Time off' }),
+      this.onRemoveTimeOff ? el('button', {
+        type: 'button', text: 'Remove', 'aria-label': `Remove ${label}`,
+        onclick: () => this.onRemoveTimeOff(block),
+      }) : null);
+    node.style.top = `${(start / SPAN_MIN) * 100}%`;
+    node.style.height = `${((end - start) / SPAN_MIN) * 100}%`;
+    return node;
   }
 
   _endMinutes(appt, day) {

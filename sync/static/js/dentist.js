@@ -8,6 +8,7 @@ import { ChatWidget } from './chat.js';
 import { part, showBanner } from './dom.js';
 import { LiveSocket, statusPill } from './live.js';
 import { reportStartupError, rows, startPage } from './page.js';
+import { TimeOffLayer } from './time-off.js';
 
 async function main() {
   const ctx = await startPage(['dentist']);
@@ -22,6 +23,9 @@ async function main() {
     clock, names, dentists: [me], view: 'week', label: 'My schedule',
   });
   calendar.render();
+  const timeOff = new TimeOffLayer({
+    calendar, clock, dentistIds: [me.id], onError: (m) => showBanner(part('schedule-error'), m),
+  });
 
   const reload = async () => {
     try {
@@ -36,8 +40,11 @@ async function main() {
   let connected = false;
   const setStatus = statusPill(part('live-status'));
   new LiveSocket({
-    onSnapshot: (_, { first }) => { if (first) reload(); },
-    onEvent: (event) => { if (book.apply(event)) calendar.setAppointments(book.sorted()); },
+    onSnapshot: (_, { first }) => { if (first) { reload(); timeOff.reload(); } },
+    onEvent: (event) => {
+      timeOff.onEvent(event);
+      if (book.apply(event)) calendar.setAppointments(book.sorted());
+    },
     onStatus: (state) => { connected = state === 'connected'; setStatus(state); },
   }).start();
 

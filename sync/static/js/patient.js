@@ -6,6 +6,8 @@ import { ChatWidget } from './chat.js';
 import { el, part, showBanner } from './dom.js';
 import { LiveSocket, statusPill } from './live.js';
 import { reportStartupError, rows, startPage } from './page.js';
+import { setupPatientBooking } from './patient-booking.js';
+import { setupWaitlist } from './waitlist-offers.js';
 
 function statusLabel(status) {
   const text = status.replace('_', ' ');
@@ -35,8 +37,20 @@ async function main() {
     el('div', { class: 'appt-what' },
       el('span', { class: 'appt-treatment', text: names.treatment(a.treatment) }),
       el('span', { class: 'appt-dentist', text: `with ${names.dentist(a.dentist_id)}` })),
-    el('span', { class: `badge badge-${a.status}`, text: statusLabel(a.status) }));
+    el('span', { class: `badge badge-${a.status}`, text: statusLabel(a.status) }),
+    state === 'upcoming' && ['scheduled', 'confirmed'].includes(a.status)
+      ? el('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', 'data-appt-cancel': true, text: 'Cancel', onclick: () => cancel(a) })
+      : null);
     return li;
+  };
+
+  const cancel = async (a) => {
+    try {
+      await api(`/api/appointments/${a.id}/cancel`, { method: 'POST', body: {} });
+      showBanner(part('appts-error'), '');
+    } catch (err) {
+      showBanner(part('appts-error'), `Could not cancel: ${err.message}`);
+    }
   };
 
   const render = () => {
@@ -62,11 +76,18 @@ async function main() {
     }
   };
 
+  const waitlist = setupWaitlist({ clock, names });
+  const booking = setupPatientBooking({
+    clock, names, dentists: rows(dentists), treatments: rows(treatments), onWaitlistChange: waitlist.refresh,
+  });
+
   const setStatus = statusPill(part('live-status'));
   let connected = false;
   const live = new LiveSocket({
-    onSnapshot: (_, { first }) => { if (first) reload(); },
+    onSnapshot: (_, { first }) => { if (first) { reload(); waitlist.refresh(); } },
     onEvent: (event) => {
+      waitlist.onEvent(event);
+      if (event.type === 'hold.released') booking.holdGone(event.data?.id);
       if (event.data?.id != null) fresh.add(event.data.id);
       if (book.apply(event)) render();
     },
