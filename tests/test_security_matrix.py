@@ -21,6 +21,7 @@ import pytest
 import pytest_asyncio
 import security_cases_auth
 import security_cases_events
+import security_cases_front_desk
 import security_cases_hosts
 import security_cases_input
 import security_cases_limits
@@ -51,6 +52,7 @@ CASE_MODULES = (
     security_cases_input,
     security_cases_events,
     security_cases_limits,
+    security_cases_front_desk,
     security_cases_hosts,
 )  # cases register on import, so they run in import order (auth, events, hosts, ...)
 pytestmark = [
