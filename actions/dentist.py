@@ -15,7 +15,7 @@ from chatbot.auth import Principal
 from chatbot.domain.models import WeeklyHours
 from chatbot.domain.timeparse import Mention, Resolution, resolve
 from chatbot.errors import BookingError
-from chatbot.services import availability, schedule
+from chatbot.services import availability, schedule, time_off
 
 REFUSAL = (
     "Sorry, only dentists can manage working hours and schedules. "
@@ -154,6 +154,41 @@ class ActionDentistBlockTime(Action):
             text=f"Blocked {offers.when_text(start, tz)} to {offers.when_text(end, tz)}."
         )
         return [SlotSet("suggested", None)]
+
+
+class ActionDentistUnblockTime(Action):
+    """ "unblock Friday afternoon", "remove my block on the 18th": frees that time again."""
+
+    def name(self) -> str:
+        return "action_dentist_unblock_time"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        who = _dentist(tracker, dispatcher)
+        if who is None or who.dentist_id is None:
+            return []
+        tz = context.clinic().tz
+        res = context.when_of(tracker, tz)
+        if res.error or not (res.start and res.end):
+            dispatcher.utter_message(
+                text=res.error
+                or 'Which time should I free? For example "unblock Friday afternoon".'
+            )
+            return []
+        try:
+            freed = time_off.unblock(
+                context.engine(), who, dentist_id=who.dentist_id, start=res.start, end=res.end
+            )
+        except BookingError as err:
+            dispatcher.utter_message(text=str(err))
+            return []
+        span = f"{offers.when_text(res.start, tz)} to {offers.when_text(res.end, tz)}"
+        if not freed:
+            dispatcher.utter_message(text=f"You had no time off from {span}.")
+            return []
+        dispatcher.utter_message(text=f"Done: {span} is open for bookings again.")
+        return []
 
 
 class ActionDentistMySchedule(Action):

@@ -124,8 +124,16 @@ def offer(
 ) -> list[str]:
     """Say `intro` with one button per slot; returns the offered choices (for `offered_slots`)."""
     if not slots:
+        waitlist = {"treatment": treatment} if treatment else {}
         dispatcher.utter_message(
-            text="I couldn't find a free time then. Which other day or time would suit you?"
+            text="I couldn't find a free time then. Which other day or time would suit you? "
+            "Or I can put you on the waitlist and hold a time for you if one frees up.",
+            buttons=[
+                {
+                    "title": "Put me on the waitlist",
+                    "payload": f"/join_waitlist{json.dumps(waitlist)}",
+                }
+            ],
         )
         return []
     names = dentist_names()

@@ -39,6 +39,8 @@ ENDINGS = {  # the form ends, then this answers
     "dentist_set_hours": "action_dentist_set_hours",
     "dentist_block_time": "action_dentist_block_time",
     "dentist_my_schedule": "action_dentist_my_schedule",
+    "dentist_unblock_time": "action_dentist_unblock_time",
+    "join_waitlist": "action_join_waitlist",
     "check_availability": "action_check_availability",
     "request_alternatives": "action_offer_alternatives",
 }

@@ -59,3 +59,24 @@ def remove_time_off(
     with repository.transaction(engine) as conn:
         if not repository.delete_time_off(conn, dentist_id, time_off_id):
             raise NotFound(f"Dentist {dentist_id} has no time off with id {time_off_id}.")
+
+
+def unblock(
+    engine: Engine, principal: Principal, *, dentist_id: int, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
+    """Free [start, end) of a dentist's time off ("unblock Friday afternoon"): blocks inside it
+    go, blocks reaching past it keep their outside parts. Returns the blocks it touched (as
+    they were). One transaction; each change is an `availability.updated` event."""
+    dentist_id = ident(dentist_id, "dentist id")
+    manage_dentist(principal, dentist_id)
+    start, end = window(start, end, max_days=MAX_DAYS)
+    with repository.transaction(engine) as conn:
+        touched = repository.time_off_rows(conn, dentist_id, start, end)
+        for row in touched:
+            repository.delete_time_off(conn, dentist_id, row["id"])
+            for keep_from, keep_to in ((row["starts_at"], start), (end, row["ends_at"])):
+                if keep_to > keep_from:
+                    repository.insert_exception(
+                        conn, dentist_id, "off", keep_from, keep_to, row["reason"]
+                    )
+    return [_doc(r, with_reason=True) for r in touched]
