@@ -50,7 +50,7 @@ async function main() {
 
   new ChatWidget(part('chat'), {
     greeting: `Hello ${names.dentist(me.id)}. Tell me when you are away or what your hours are, and I will keep patients' offers in step.`,
-    suggestions: ['Block Friday 9am-5pm', 'What is my schedule today?', 'Set my hours on Monday 9-17'],
+    suggestions: ['Block Friday 9am-5pm', 'Unblock Friday afternoon', 'What is my schedule today?', 'Set my hours on Monday 9-17'],
     onReply: () => { if (!connected) reload(); },
   });
 }
