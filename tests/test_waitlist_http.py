@@ -70,8 +70,9 @@ async def test_cancellation_is_offered_to_the_waiting_patient(
         headers=auth("patient", 1),
     )
     assert marker.status == 201
+    marker_id = (await marker.json())["id"]
     for ws in (other, dentist):
-        seen = await events_until(ws, lambda e: e["type"] == "appointment.created")
+        seen = await events_until(ws, lambda e: e["data"].get("id") == marker_id)
         assert not any(offered(e) for e in seen)
 
     listed = await (await client.get(WAITLIST, headers=auth("patient", 2))).json()
