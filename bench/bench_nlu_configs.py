@@ -17,6 +17,7 @@ import argparse
 import copy
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -76,17 +77,24 @@ def measure(name: str, scratch: Path) -> dict[str, Any]:
     config = scratch / f"{name}.yml"
     config.write_text(json.dumps(variant_config(name), indent=1))  # JSON is YAML
     load_before = os.getloadavg()[0]
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    run([str(RASA), "train", "nlu", "--config", str(config), "--out", str(scratch),
-         "--fixed-model-name", name])  # fmt: skip
+    train = ["train", "nlu", "--config", str(config), "--out", str(scratch)]
+    run([str(RASA), *train, "--fixed-model-name", name])
     seconds = time.perf_counter() - start
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = cpu.ru_utime + cpu.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
     out = scratch / f"{name}-results"
-    run([str(RASA), "test", "nlu", "--nlu", str(HOLDOUT), "--model",
-         str(scratch / f"{name}.tar.gz"), "--out", str(out), "--no-plot", "--successes"])  # fmt: skip
+    model = str(scratch / f"{name}.tar.gz")
+    test = ["test", "nlu", "--nlu", str(HOLDOUT), "--model", model, "--out", str(out)]
+    run([str(RASA), *test, "--no-plot", "--successes"])
     summary = summarise(out, sorted(examples(HOLDOUT)))
-    return {"variant": name, "train_s": round(seconds, 1), "load": round(load_before, 1)} | {
-        k: summary[k] for k in ("intent_accuracy", "macro_f1", "treatment_f1", "dentist_f1")
-    }
+    return {
+        "variant": name,
+        "train_s": round(seconds, 1),
+        "cpu_s": round(cpu_s, 1),
+        "load": round(load_before, 1),
+    } | {k: summary[k] for k in ("intent_accuracy", "macro_f1", "treatment_f1", "dentist_f1")}
 
 
 def main() -> None:
@@ -98,13 +106,15 @@ def main() -> None:
     unknown = set(names) - set(VARIANTS)
     if unknown:
         raise SystemExit(f"unknown variants {sorted(unknown)}; known: {sorted(VARIANTS)}")
-    print("variant | train s (NLU only) | load | intent acc | macro F1 | treatment F1 | dentist F1")
+    columns = ["variant", "train wall s", "train CPU s", "load", "intent acc", "macro F1"]
+    print(" | ".join([*columns, "treatment F1", "dentist F1"]))
     with tempfile.TemporaryDirectory(prefix="nlu-bench-") as tmp:
         for name in names:
             r = measure(name, Path(tmp))
-            print(f"{r['variant']} | {r['train_s']} | {r['load']} | {r['intent_accuracy']:.3f} | "
-                  f"{r['macro_f1']:.3f} | {r['treatment_f1']:.3f} | {r['dentist_f1']:.3f}",
-                  flush=True)  # fmt: skip
+            keys = ("intent_accuracy", "macro_f1", "treatment_f1", "dentist_f1")
+            scores = [f"{r[k]:.3f}" for k in keys]
+            cells = [r["variant"], r["train_s"], r["cpu_s"], r["load"], *scores]
+            print(" | ".join(map(str, cells)), flush=True)
 
 
 if __name__ == "__main__":

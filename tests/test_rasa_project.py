@@ -15,6 +15,7 @@ import pytest
 from chatbot.config import REPO_ROOT
 
 RASA = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PY = REPO_ROOT / ".venv-rasa" / "bin" / "python"
 MODEL = REPO_ROOT / "models" / "dental.tar.gz"
 NLU_REPORT = REPO_ROOT / "docs" / "nlu"
 # Responses Rasa itself sends (form questions, the fallback) look unused to the validator.
@@ -160,7 +161,7 @@ def test_fast_model_load_predicts_exactly_like_rasas_loader() -> None:
     runs = {}
     for mode in ("stock", "fast"):
         done = subprocess.run(
-            [str(RASA.parent / "python"), "-m", "rasa_ext.compare_load", str(MODEL), mode, *messages],
+            [str(RASA_PY), "-m", "rasa_ext.compare_load", str(MODEL), mode, *messages],
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
