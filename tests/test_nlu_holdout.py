@@ -175,7 +175,9 @@ def summarise(out: Path, intents: list[str]) -> dict[str, Any]:
     threshold = float(fallback[0].get("threshold", 0.3)) if fallback else 0.0
     confident = sum(s["intent_prediction"]["confidence"] >= threshold for s in successes)
     low = sum(e["intent_prediction"]["confidence"] < threshold for e in successes + errors)
-    entity_report = json.loads((out / "DIETClassifier_report.json").read_text())
+    # The DIET component's report (its class name: FastLoadDIETClassifier, see rasa_ext/diet.py)
+    (diet_report,) = out.glob("*DIETClassifier_report.json")
+    entity_report = json.loads(diet_report.read_text())
     entity_f1 = {
         name: round(entity_report[name]["f1-score"], 3) if name in entity_report else 0.0
         for name in ("treatment", "dentist")

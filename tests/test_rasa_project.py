@@ -15,6 +15,7 @@ import pytest
 from chatbot.config import REPO_ROOT
 
 RASA = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PY = REPO_ROOT / ".venv-rasa" / "bin" / "python"
 MODEL = REPO_ROOT / "models" / "dental.tar.gz"
 NLU_REPORT = REPO_ROOT / "docs" / "nlu"
 # Responses Rasa itself sends (form questions, the fallback) look unused to the validator.
@@ -142,3 +143,32 @@ def test_form_rules_are_generated_from_the_answer_table() -> None:
     for form in form_rules.ANSWER_INTENTS:
         for intent in intents - form_rules.HANDLED_ELSEWHERE:
             assert f"rule: {form.split('_')[0]} - {intent} " in text, (form, intent)
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run scripts/train.sh first")
+def test_fast_model_load_predicts_exactly_like_rasas_loader() -> None:
+    """rasa_ext/diet.py skips Rasa's warm-up training step when loading DIET: the parses must
+    not change (intent ranking to 1e-5, entities), whatever the message."""
+    messages = [
+        "hi there",
+        "could dr rossi pull a tooth on the 3rd after 2pm",
+        "whats the parking like",
+        "block thursday 1-3pm",
+        "asdf qwerty",
+        "no",
+    ]
+    runs = {}
+    for mode in ("stock", "fast"):
+        done = subprocess.run(
+            [str(RASA_PY), "-m", "rasa_ext.compare_load", str(MODEL), mode, *messages],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=os.environ | {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        runs[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert runs["fast"]["parses"] == runs["stock"]["parses"]
+    assert len({p["ranking"][0][0] for p in runs["fast"]["parses"]}) >= 4  # a real model answered
