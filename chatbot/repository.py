@@ -83,13 +83,6 @@ def fetch_treatments(conn: Connection) -> list[Treatment]:
     return [Treatment(**(dict(r) | {"synonyms": tuple(r["synonyms"])})) for r in rows]
 
 
-def treatment_id(conn: Connection, code: str) -> int:
-    found = conn.execute(text("SELECT id FROM treatment WHERE code = :c"), {"c": code}).scalar()
-    if found is None:
-        raise NotFound(f"Unknown treatment {code!r}.")
-    return int(found)
-
-
 def lock_patient(conn: Connection, patient_id: int) -> bool:
     """Lock the patient row until the transaction ends (False when there is none), so one
     patient's concurrent writes queue up and limits are checked on committed counts.
@@ -173,11 +166,6 @@ def fetch_intervals(
         else:
             exceptions.append(AvailabilityException(dentist_id, kind, s, e))
     return exceptions, busy
-
-
-def db_now(conn: Connection) -> dt.datetime:
-    value: dt.datetime = conn.execute(text("SELECT now()")).scalar_one()
-    return value
 
 
 # --- appointments ----------------------------------------------------------------------------

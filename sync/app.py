@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from chatbot.config import Settings
 from chatbot.db import database_url, libpq_url, make_engine, migrate
 from sync.cache import SlotCache
+from sync.chat import setup_chat
 from sync.hub import EventHub
 from sync.jsonapi import error_middleware, harden_headers
 from sync.keys import (
@@ -34,6 +35,7 @@ from sync.keys import (
     require_role,
 )
 from sync.listener import Listener
+from sync.pages import setup_pages
 from sync.ratelimit import setup_write_rate_limit
 from sync.realtime_api import setup_realtime_api
 from sync.rest import setup_rest
@@ -119,21 +121,6 @@ def create_app(
     setup_ws(app)
     setup_rest(app)
     setup_webhook_api(app)
-    _setup_optional(app)
+    setup_chat(app)
+    setup_pages(app)
     return app
-
-
-def _setup_optional(app: web.Application) -> None:
-    """The chat gateway and the web pages live in their own modules (web/frontend)."""
-    try:
-        from sync.chat import setup_chat
-    except ImportError:
-        pass
-    else:
-        setup_chat(app)
-    try:
-        from sync.pages import setup_pages
-    except ImportError:
-        pass
-    else:
-        setup_pages(app)

@@ -1,4 +1,4 @@
-"""The page API (DESIGN.md "Contract: HTTP"): thin handlers over `chatbot.services`.
+"""The page API: thin handlers over `chatbot.services`.
 
 Every handler: verify the token, parse/validate the input (nothing is written before that
 succeeds), call one service in a worker thread (services are synchronous, one transaction

@@ -1,4 +1,4 @@
-"""Admin API for webhooks (DESIGN.md "Contract: events")."""
+"""Admin API for webhooks: register, list, delete; read and redeliver deliveries."""
 
 from __future__ import annotations
 

@@ -1,0 +1,42 @@
+""" "My appointments" / "my schedule": what is booked for the caller, by role.
+
+Patients and dentists use both phrasings for the same wish, so both actions route on the
+verified role: a patient gets their upcoming appointments (`appointments.say_upcoming`), a
+dentist their schedule (`dentist.say_schedule`). Kept apart from both feature modules so
+neither imports the other.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import appointments, context, dentist
+
+
+class ActionListAppointments(Action):
+    def name(self) -> str:
+        return "action_list_appointments"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        who = context.principal(tracker)
+        if who is not None and who.role == "dentist":
+            return dentist.say_schedule(dispatcher, tracker)
+        return appointments.say_upcoming(dispatcher, who)
+
+
+class ActionDentistMySchedule(Action):
+    def name(self) -> str:
+        return "action_dentist_my_schedule"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        who = context.principal(tracker)
+        if who is not None and who.role == "patient":
+            return appointments.say_upcoming(dispatcher, who)
+        return dentist.say_schedule(dispatcher, tracker)
