@@ -16,27 +16,30 @@ from rasa_sdk.types import DomainDict
 from actions import appointments, context, dentist
 
 
-class ActionListAppointments(Action):
-    def name(self) -> str:
-        return "action_list_appointments"
+class _WhatIsBooked(Action):
+    """Routes on the role; anyone else hears the `fallback` feature's own refusal."""
+
+    fallback = "patient"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         who = context.principal(tracker)
-        if who is not None and who.role == "dentist":
+        role = who.role if who is not None and who.role in ("patient", "dentist") else None
+        if (role or self.fallback) == "dentist":
             return dentist.say_schedule(dispatcher, tracker)
         return appointments.say_upcoming(dispatcher, who)
 
 
-class ActionDentistMySchedule(Action):
+class ActionListAppointments(_WhatIsBooked):
+    fallback = "patient"
+
+    def name(self) -> str:
+        return "action_list_appointments"
+
+
+class ActionDentistMySchedule(_WhatIsBooked):
+    fallback = "dentist"
+
     def name(self) -> str:
         return "action_dentist_my_schedule"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        who = context.principal(tracker)
-        if who is not None and who.role == "patient":
-            return appointments.say_upcoming(dispatcher, who)
-        return dentist.say_schedule(dispatcher, tracker)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import aiohttp
 import psycopg
+from common import paced
 from raw_ws import connect, occurred_at
 
 from chatbot.auth import Principal, issue_token
@@ -80,11 +81,7 @@ def serve(url: str, port: int) -> None:
 def write(url: str, rate: float, count: int) -> None:
     """`count` commits paced at `rate` per second (absolute schedule, no drift)."""
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        start = time.perf_counter()
-        for i in range(count):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
+        for _ in paced(rate, count):
             conn.execute("INSERT INTO handoff_request (sender, reason) VALUES ('bench', '')")
 
 

@@ -33,6 +33,7 @@ import psycopg
 from common import (
     free_port,
     machine,
+    paced,
     pct,
     rss_kib,
     scratch_database,
@@ -52,11 +53,7 @@ def write(url: str, patient_ids: list[int], rate: float, count: int, every_s: fl
     `every_s` seconds instead of one of them (0: none)."""
     every = max(1, int(rate * every_s)) if every_s > 0 else count + 1
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        start = time.perf_counter()
-        for i in range(count):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
+        for i in paced(rate, count):
             if i % every == every - 1:
                 conn.execute(
                     "INSERT INTO availability_exception (dentist_id, kind, starts_at, ends_at)"
