@@ -25,9 +25,9 @@ from common import BERLIN, machine, scratch_database, seed_clinic, summary, week
 from sqlalchemy import Engine, event, text
 
 from chatbot.db import make_engine
+from chatbot.events import Event
 from chatbot.services import availability
 from sync.cache import SlotCache
-from sync.events import Event
 
 UTC = dt.timezone.utc
 DAYS = 90

@@ -3,7 +3,7 @@
 Subscribers are indexed by audience (the admin set, dentist id, patient id), so an event is
 offered only to the sockets allowed to see it, looked up in O(1) instead of asking every
 subscriber: with 10,000 patient sockets an appointment event touches the admins, one dentist
-and one patient. The routing is the same rule as `sync.events.view_for` (which replay uses);
+and one patient. The routing is the same rule as `chatbot.events.view_for` (which replay uses);
 a test checks both agree for every role. Each variant of an event (full, redacted) is
 serialised once and the same `Outgoing` object is queued for every recipient.
 
@@ -28,7 +28,7 @@ from typing import Any
 from aiohttp import WSCloseCode
 
 from chatbot.auth import Principal
-from sync.events import AVAILABILITY, Event
+from chatbot.events import AVAILABILITY, Event
 
 log = logging.getLogger(__name__)
 

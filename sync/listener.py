@@ -22,11 +22,11 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from chatbot.db import libpq_url
-from sync.events import Event, fetch_after, max_event_id
+from chatbot.events import Event
+from chatbot.repositories.events import fetch_after, listen, max_event_id
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "sync_events"
 # A silently dead peer (no RST) is noticed in ~25 s instead of the OS default of hours.
 TCP_KEEPALIVE = {
     "keepalives": 1,
@@ -126,7 +126,7 @@ class Listener:
 
     async def _session(self) -> None:
         async with await psycopg.AsyncConnection.connect(self._url, autocommit=True) as conn:
-            await conn.execute(f"LISTEN {CHANNEL}")
+            await listen(conn)
             if self.last_id < 0:  # first start: live from here; history is served by replay
                 self.last_id = await max_event_id(conn)
             self.backend_pid = conn.info.backend_pid

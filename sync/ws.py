@@ -21,7 +21,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from chatbot.auth import Principal
 from chatbot.errors import InvalidInput
-from sync.events import fetch_after, view_for
+from chatbot.events import view_for
+from chatbot.repositories.events import fetch_after
 from sync.hub import Dropped, Outgoing, Subscriber
 from sync.keys import HUB, LISTENER, POOL, SETTINGS, STATS, principal_from_request
 

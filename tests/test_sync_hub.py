@@ -13,8 +13,8 @@ from sync_support import auth, recv, settings
 
 from chatbot.auth import Principal
 from chatbot.db import libpq_url
+from chatbot.events import AVAILABILITY, Event, view_for
 from sync.app import create_app
-from sync.events import AVAILABILITY, Event, view_for
 from sync.hub import SLOW_CONSUMER_CODE, Dropped, EventHub, Outgoing
 from sync.keys import HUB
 
