@@ -70,6 +70,7 @@ class Listener:
         self._sinks: list[EventSink] = []
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._advanced = asyncio.Event()  # set (and replaced) after every dispatched batch
 
     def add_sink(self, sink: EventSink) -> None:
         self._sinks.append(sink)
@@ -150,6 +151,19 @@ class Listener:
             if len(events) < self.batch_size:
                 return
 
+    async def wait_for_id(self, event_id: int, timeout_s: float) -> bool:
+        """Wait until every sink has seen the event `event_id` (False on timeout, or at once
+        while disconnected: the poll after reconnecting catches up anyway)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while self.last_id < event_id and self.connected:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._advanced.wait(), remaining)
+        return self.last_id >= event_id
+
     def _dispatch(self, events: list[Event]) -> None:
         self.last_id = events[-1].id
         self.events_processed += len(events)
@@ -159,3 +173,5 @@ class Listener:
                 sink(events)
             except Exception:  # a faulty sink must not stop delivery to the others
                 log.exception("event sink failed", extra={"sink": repr(sink)})
+        self._advanced.set()
+        self._advanced = asyncio.Event()

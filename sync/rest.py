@@ -18,18 +18,29 @@ from pydantic import BaseModel, Field
 
 from chatbot.domain.models import WeeklyHours
 from chatbot.errors import InvalidInput
+from chatbot.repositories import events
 from chatbot.services import availability, booking, catalog
 from chatbot.services.guards import aware, sane_year
 from sync.jsonapi import int_param, json_response, read_json
-from sync.keys import CACHE, ENGINE, SETTINGS, principal_from_request
+from sync.keys import CACHE, ENGINE, LISTENER, POOL, SETTINGS, principal_from_request
 
 T = TypeVar("T")
 DEFAULT_SLOT_WINDOW = dt.timedelta(days=14)
 DEFAULT_TREATMENT = "checkup"
+APPLY_WAIT_S = 2.0
 
 
 async def _call(request: web.Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(fn, request.app[ENGINE], *args, **kwargs)
+
+
+async def _applied(request: web.Request) -> None:
+    """Read-your-writes on `/api/slots` without handlers touching the cache: after a write
+    commits, wait (briefly) until the listener has handed its outbox event to the cache, which
+    invalidates the dentist's days as for anyone else's write."""
+    async with request.app[POOL].connection() as conn:
+        head = await events.max_event_id(conn)  # >= this commit's event: ids follow commits
+    await request.app[LISTENER].wait_for_id(head, timeout_s=APPLY_WAIT_S)
 
 
 async def _tz(request: web.Request) -> dt.tzinfo:
@@ -177,7 +188,7 @@ async def create_appointment(request: web.Request) -> web.Response:
         doc = await _call(request, booking.hold_slot, principal, **common)
     else:
         doc = await _call(request, booking.book, principal, notes=body.notes, **common)
-    request.app[CACHE].invalidate_dentist(doc["dentist_id"])  # read-your-writes on /api/slots
+    await _applied(request)
     return json_response(doc, status=201)
 
 
@@ -185,7 +196,7 @@ async def cancel_appointment(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
     body = await read_json(request, Cancel) if request.can_read_body else Cancel()
     doc = await _call(request, booking.cancel, principal, _id(request), reason=body.reason)
-    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    await _applied(request)
     return json_response(doc)
 
 
@@ -201,7 +212,7 @@ async def reschedule_appointment(request: web.Request) -> web.Response:
         starts_at=starts_at,
         dentist_id=body.dentist_id,
     )
-    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    await _applied(request)
     return json_response(doc)
 
 
@@ -209,7 +220,7 @@ async def change_status(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
     body = await read_json(request, StatusChange)
     doc = await _call(request, booking.set_status, principal, _id(request), body.status)
-    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    await _applied(request)
     return json_response(doc)
 
 
@@ -252,7 +263,7 @@ async def put_availability(request: web.Request) -> web.Response:
         valid_from=valid_from,
         valid_to=body.valid_to,
     )
-    request.app[CACHE].invalidate_dentist(dentist_id)
+    await _applied(request)
     return json_response(
         {
             "dentist_id": dentist_id,
@@ -278,7 +289,7 @@ async def post_time_off(request: web.Request) -> web.Response:
         ends_at=_localize(body.ends_at, tz),
         reason=body.reason,
     )
-    request.app[CACHE].invalidate_dentist(dentist_id)
+    await _applied(request)
     return json_response({"id": exception_id, "dentist_id": dentist_id}, status=201)
 
 
