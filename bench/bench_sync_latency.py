@@ -81,8 +81,13 @@ def serve(url: str, port: int) -> None:
 def write(url: str, rate: float, count: int) -> None:
     """`count` commits paced at `rate` per second (absolute schedule, no drift)."""
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        started = time.perf_counter()
         for _ in paced(rate, count):
             conn.execute("INSERT INTO handoff_request (sender, reason) VALUES ('bench', '')")
+        took = time.perf_counter() - started
+        print(
+            f"{'  writer':<34} {count} commits in {took:.1f} s = {count / took:.0f}/s", flush=True
+        )
 
 
 async def wait_healthy(base: str) -> None:

@@ -52,6 +52,7 @@ def write(url: str, patient_ids: list[int], rate: float, count: int, every_s: fl
     """`count` handoffs paced at `rate`/s (absolute schedule), an availability change every
     `every_s` seconds instead of one of them (0: none)."""
     every = max(1, int(rate * every_s)) if every_s > 0 else count + 1
+    started = time.perf_counter()
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         for i in paced(rate, count):
             if i % every == every - 1:
@@ -64,6 +65,8 @@ def write(url: str, patient_ids: list[int], rate: float, count: int, every_s: fl
             conn.execute(
                 "INSERT INTO handoff_request (patient_id, sender) VALUES (%s, 'bench')", (patient,)
             )
+    took = time.perf_counter() - started
+    print(f"writer: {count} commits in {took:.1f} s = {count / took:.0f}/s", flush=True)
 
 
 def patient_client(port: int, patient_ids: list[int], pipe: Connection) -> None:

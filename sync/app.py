@@ -17,7 +17,8 @@ from sqlalchemy import Engine
 
 from chatbot.config import Settings
 from chatbot.db import database_url, libpq_url, make_engine, migrate
-from sync.cache import SlotCache
+from chatbot.listener import Listener
+from chatbot.slot_cache import SlotCache
 from sync.chat import setup_chat
 from sync.hub import EventHub
 from sync.jsonapi import error_middleware, harden_headers
@@ -34,7 +35,6 @@ from sync.keys import (
     principal_from_request,
     require_role,
 )
-from sync.listener import Listener
 from sync.pages import setup_pages
 from sync.ratelimit import setup_write_rate_limit
 from sync.realtime_api import setup_realtime_api
