@@ -16,8 +16,9 @@ from rasa_sdk.types import DomainDict
 from actions import appointments, context, dentist
 
 
-class _WhatIsBooked(Action):
-    """Routes on the role; anyone else hears the `fallback` feature's own refusal."""
+class _WhatIsBooked:
+    """Routes on the role; anyone else hears the `fallback` feature's own refusal. Not an
+    `Action` itself: rasa_sdk registers every `Action` subclass and this one has no name."""
 
     fallback = "patient"
 
@@ -31,14 +32,14 @@ class _WhatIsBooked(Action):
         return appointments.say_upcoming(dispatcher, who)
 
 
-class ActionListAppointments(_WhatIsBooked):
+class ActionListAppointments(_WhatIsBooked, Action):
     fallback = "patient"
 
     def name(self) -> str:
         return "action_list_appointments"
 
 
-class ActionDentistMySchedule(_WhatIsBooked):
+class ActionDentistMySchedule(_WhatIsBooked, Action):
     fallback = "dentist"
 
     def name(self) -> str:
