@@ -5,6 +5,6 @@ talking comes only from the verified JWT in the channel metadata (`context.princ
 `python -m rasa_sdk --actions actions` imports every module listed here.
 """
 
-from actions import appointments, booking, dentist, forms, info, waitlist
+from actions import appointments, booking, dentist, forms, info, my_bookings, waitlist
 
-__all__ = ["appointments", "booking", "dentist", "forms", "info", "waitlist"]
+__all__ = ["appointments", "booking", "dentist", "forms", "info", "my_bookings", "waitlist"]

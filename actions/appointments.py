@@ -28,10 +28,22 @@ def upcoming(who: Principal) -> list[Doc]:
 
 def describe(doc: Doc) -> str:
     """'Check-up with Dr Anna Lee on Tue 1 Dec, 09:00'."""
+    return describe_all([doc])[0]
+
+
+def describe_all(docs: list[Doc]) -> list[str]:
+    """`describe` for many appointments with one read of the dentists and one of the
+    treatments (ten buttons must not mean twenty transactions)."""
+    if not docs:
+        return []
     tz = context.clinic().tz
-    starts = offers.when_text(_start(doc), tz)
-    dentist = offers.dentist_names().get(doc["dentist_id"], "the dentist")
-    return f"{offers.treatment_name(doc['treatment'])} with {dentist} on {starts}"
+    dentists = offers.dentist_names()
+    treatments = offers.treatment_names()
+    return [
+        f"{treatments.get(d['treatment'], str(d['treatment']))} with "
+        f"{dentists.get(d['dentist_id'], 'the dentist')} on {offers.when_text(_start(d), tz)}"
+        for d in docs
+    ]
 
 
 def _start(doc: Doc) -> dt.datetime:
@@ -69,33 +81,20 @@ def own_live(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     return doc
 
 
-class ActionListAppointments(Action):
-    def name(self) -> str:
-        return "action_list_appointments"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        who = context.principal(tracker)
-        if who is not None and who.role == "dentist":
-            # "my appointments tomorrow" from a dentist means their schedule.
-            from actions.dentist import ActionDentistMySchedule
-
-            return ActionDentistMySchedule().run(dispatcher, tracker, domain)
-        if who is None or who.role != "patient":
-            dispatcher.utter_message(
-                text=context.SIGN_IN
-                if who is None
-                else "Only patients have appointments to list here."
-            )
-            return []
-        docs = upcoming(who)
-        if not docs:
-            dispatcher.utter_message(text="You have no upcoming appointments. Shall I book one?")
-            return [SlotSet("suggested", "book")]
-        lines = "\n".join(f"• {describe(d)}" for d in docs)
-        dispatcher.utter_message(text=f"Your upcoming appointments:\n{lines}")
+def say_upcoming(dispatcher: CollectingDispatcher, who: Principal | None) -> list[EventType]:
+    """A patient's upcoming appointments (the "my appointments" answer for patients)."""
+    if who is None or who.role != "patient":
+        dispatcher.utter_message(
+            text=context.SIGN_IN if who is None else "Only patients have appointments to list here."
+        )
         return []
+    docs = upcoming(who)
+    if not docs:
+        dispatcher.utter_message(text="You have no upcoming appointments. Shall I book one?")
+        return [SlotSet("suggested", "book")]
+    lines = "\n".join(f"• {text}" for text in describe_all(docs))
+    dispatcher.utter_message(text=f"Your upcoming appointments:\n{lines}")
+    return []
 
 
 class ActionAskAppointmentId(Action):
@@ -110,10 +109,10 @@ class ActionAskAppointmentId(Action):
         verb = "cancel" if tracker.active_loop.get("name") == "cancel_form" else "move"
         buttons = [
             {
-                "title": describe(d),
+                "title": title,
                 "payload": "/choose_appointment" + json.dumps({"appointment_id": str(d["id"])}),
             }
-            for d in docs[:10]
+            for d, title in zip(docs[:10], describe_all(docs[:10]), strict=True)
         ]
         dispatcher.utter_message(
             text=f"Which appointment would you like to {verb}?", buttons=buttons

@@ -10,7 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import context, offers
-from actions.appointments import ActionListAppointments
 from chatbot.auth import Principal
 from chatbot.domain.models import WeeklyHours
 from chatbot.domain.timeparse import Mention, Resolution, resolve
@@ -191,38 +190,29 @@ class ActionDentistUnblockTime(Action):
         return []
 
 
-class ActionDentistMySchedule(Action):
-    def name(self) -> str:
-        return "action_dentist_my_schedule"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        caller = context.principal(tracker)
-        if caller is not None and caller.role == "patient":
-            # A patient asking for "my schedule" means their own appointments.
-            return ActionListAppointments().run(dispatcher, tracker, domain)
-        who = _dentist(tracker, dispatcher)
-        if who is None or who.dentist_id is None:
-            return []
-        tz = context.clinic().tz
-        res = context.when_of(tracker, tz)
-        today = dt.datetime.combine(context.now(tz).date(), dt.time(0), tz)
-        start, end = (res.start, res.end) if res.start and res.end else (today, today + DAY)
-        rows = schedule.dentist_schedule(
-            context.engine(), who, dentist_id=who.dentist_id, start=start, end=end
-        )
-        if not rows:
-            dispatcher.utter_message(
-                text=f"Nothing booked from {offers.when_text(start, tz)} "
-                f"to {offers.when_text(end, tz)}."
-            )
-            return []
-        lines = "\n".join(
-            f"• {offers.when_text(dt.datetime.fromisoformat(str(r['starts_at'])), tz)} "
-            f"{r.get('treatment_name', r['treatment'])} – {r.get('patient_name', '')}"
-            + (" (held)" if r["status"] == "held" else "")
-            for r in rows
-        )
-        dispatcher.utter_message(text=f"Your schedule:\n{lines}")
+def say_schedule(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The signed-in dentist's bookings in the window the message names (default: today)."""
+    who = _dentist(tracker, dispatcher)
+    if who is None or who.dentist_id is None:
         return []
+    tz = context.clinic().tz
+    res = context.when_of(tracker, tz)
+    today = dt.datetime.combine(context.now(tz).date(), dt.time(0), tz)
+    start, end = (res.start, res.end) if res.start and res.end else (today, today + DAY)
+    rows = schedule.dentist_schedule(
+        context.engine(), who, dentist_id=who.dentist_id, start=start, end=end
+    )
+    if not rows:
+        dispatcher.utter_message(
+            text=f"Nothing booked from {offers.when_text(start, tz)} "
+            f"to {offers.when_text(end, tz)}."
+        )
+        return []
+    lines = "\n".join(
+        f"• {offers.when_text(dt.datetime.fromisoformat(str(r['starts_at'])), tz)} "
+        f"{r.get('treatment_name', r['treatment'])} – {r.get('patient_name', '')}"
+        + (" (held)" if r["status"] == "held" else "")
+        for r in rows
+    )
+    dispatcher.utter_message(text=f"Your schedule:\n{lines}")
+    return []

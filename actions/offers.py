@@ -182,6 +182,11 @@ def treatment_from(tracker: Tracker) -> str | None:
     return next((t.code for t in found if t is not None), None)
 
 
+def treatment_names() -> dict[str, str]:
+    """Every treatment's display name by code, in one read."""
+    return {t.code: t.name for t in catalog.list_treatments(context.engine())}
+
+
 def treatment_name(code: Any) -> str:
     try:
         return catalog.get_treatment(context.engine(), str(code)).name

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_slots.py [--dentists 20] [--appointments 5000] [--rounds 20]
 
 Uncached: `chatbot.services.availability.free_slots` (what the actions call; returns at most
-MAX_SLOTS). Cached: `sync.cache.SlotCache.free_slots` with `limit=MAX_SLOTS` (what
+MAX_SLOTS). Cached: `chatbot.slot_cache.SlotCache.free_slots` with `limit=MAX_SLOTS` (what
 `GET /api/slots` serves), warm, cold, and right after one booking's invalidation; plus the
 unlimited cached search (every slot of 90 days). Realistic cases, both ways: the first 10 free
 slots over 90 days for any of 20 dentists (what the bot offers), and every slot of one day for
@@ -25,9 +25,9 @@ from common import BERLIN, machine, scratch_database, seed_clinic, summary, week
 from sqlalchemy import Engine, event, text
 
 from chatbot.db import make_engine
+from chatbot.events import Event
 from chatbot.services import availability
-from sync.cache import SlotCache
-from sync.events import Event
+from chatbot.slot_cache import SlotCache
 
 UTC = dt.timezone.utc
 DAYS = 90

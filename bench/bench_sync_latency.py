@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_sync_latency.py [--sockets 50] [--seconds 8]
 
 Runs the web app (`sync.app.create_app`) in a child process on 127.0.0.1, opens N admin
-WebSockets here, and a writer process commits one outbox event per transaction at 100/s and
+WebSockets here (`raw_ws`: a lean client, so the client does not set the tail), and a writer
+process commits one outbox event per transaction at 100/s and
 then 1000/s. Latency per received message = receive time − the outbox row's `created_at`
 (drawn inside the writing transaction, just before COMMIT). Uses `DATABASE_URL`, else a
 throw-away embedded server in a temp dir; works in a database that is dropped afterwards.
@@ -14,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
-import json
 import multiprocessing as mp
 import os
 import shutil
@@ -24,10 +23,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
 import psycopg
+from common import paced
+from raw_ws import connect, occurred_at
 
 from chatbot.auth import Principal, issue_token
 from chatbot.config import Settings
@@ -79,12 +81,13 @@ def serve(url: str, port: int) -> None:
 def write(url: str, rate: float, count: int) -> None:
     """`count` commits paced at `rate` per second (absolute schedule, no drift)."""
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-        start = time.perf_counter()
-        for i in range(count):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
+        started = time.perf_counter()
+        for _ in paced(rate, count):
             conn.execute("INSERT INTO handoff_request (sender, reason) VALUES ('bench', '')")
+        took = time.perf_counter() - started
+        print(
+            f"{'  writer':<34} {count} commits in {took:.1f} s = {count / took:.0f}/s", flush=True
+        )
 
 
 async def wait_healthy(base: str) -> None:
@@ -100,36 +103,63 @@ async def wait_healthy(base: str) -> None:
     raise RuntimeError("web app did not become healthy")
 
 
-async def run_phase(base: str, url: str, sockets: int, rate: float, seconds: float) -> list[float]:
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run_phase(
+    port: int, url: str, sockets: int, rate: float, seconds: float, server_pid: int
+) -> list[float]:
     count = int(rate * seconds)
     token = issue_token(SECRET, Principal(sub="bench", role="admin"))
     latencies: list[float] = []
-    async with aiohttp.ClientSession() as session:
-        conns = [
-            await session.ws_connect(f"{base}/ws", headers={"Authorization": f"Bearer {token}"})
-            for _ in range(sockets)
-        ]
-        for ws in conns:
-            assert json.loads((await ws.receive()).data)["type"] == "snapshot"
+    received = [0] * sockets
+    total = [0]
+    done = asyncio.get_running_loop().create_future()
 
-        async def drain(ws: aiohttp.ClientWebSocketResponse) -> None:
-            for _ in range(count):
-                msg = await ws.receive(timeout=30)
-                now = time.time()
-                occurred = dt.datetime.fromisoformat(json.loads(msg.data)["occurred_at"])
-                latencies.append((now - occurred.timestamp()) * 1000)
+    def on_text(i: int) -> Callable[[bytes, float], None]:
+        def handle(payload: bytes, now: float) -> None:
+            if payload.startswith(b'{"type": "snapshot"'):
+                return
+            latencies.append((now - occurred_at(payload)) * 1000)
+            received[i] += 1
+            total[0] += 1
+            if total[0] == count * sockets and not done.done():
+                done.set_result(None)
 
-        writer = mp.get_context("spawn").Process(target=write, args=(url, rate, count))
-        readers = [asyncio.create_task(drain(ws)) for ws in conns]
-        writer.start()
-        await asyncio.wait_for(asyncio.gather(*readers), timeout=seconds + 30)
+        return handle
+
+    conns = [
+        await connect("127.0.0.1", port, "/ws", on_text(i), Authorization=f"Bearer {token}")
+        for i in range(sockets)
+    ]
+    await asyncio.sleep(0.5)  # every snapshot frame is in
+    writer = mp.get_context("spawn").Process(target=write, args=(url, rate, count))
+    cpu_before, client_before = cpu_s(server_pid), time.process_time()
+    writer.start()
+    try:
+        await asyncio.wait({done}, timeout=seconds + 30)  # short of it: reported below
+    finally:
+        server_cpu, client_cpu = cpu_s(server_pid) - cpu_before, time.process_time() - client_before
         writer.join()
         for ws in conns:
-            await ws.close()
-        async with session.get(
-            f"{base}/api/realtime/stats", headers={"Authorization": f"Bearer {token}"}
-        ) as resp:
-            server = (await resp.json())["latency_ms"]
+            ws.close()
+    frames = max(1, sum(received))
+    print(
+        f"{'  CPU per delivered frame':<34} web app {server_cpu / frames * 1e6:.1f} µs,"
+        f" bench client {client_cpu / frames * 1e6:.1f} µs ({frames} frames)"
+    )
+    print(f"{'  events per socket':<34} min {min(received)} max {max(received)} (sent {count})")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            f"http://127.0.0.1:{port}/api/realtime/stats",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as resp,
+    ):
+        server = (await resp.json())["latency_ms"]
     print(
         f"{'  server side (commit→send)':<34} last {server['samples']} sends: p50={server['p50']}"
         f" ms  p95={server['p95']} ms  p99={server['p99']} ms"
@@ -176,7 +206,7 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"# {args.sockets} admin sockets, {cpus} CPUs, python {py}")
         print(summary("LISTEN/NOTIFY round trip (floor)", await notify_floor(url)))
         for rate in (100.0, 1000.0):
-            lat = await run_phase(base, url, args.sockets, rate, args.seconds)
+            lat = await run_phase(port, url, args.sockets, rate, args.seconds, server.pid)
             print(summary(f"commit→socket @ {rate:.0f} ev/s", lat))
             print(f"{'  mean':<34} {statistics.fmean(lat):.2f} ms")
     finally:

@@ -49,6 +49,16 @@ def summary(name: str, values: list[float], unit: str = "ms") -> str:
     )
 
 
+def paced(rate: float, count: int) -> Iterator[int]:
+    """0..count-1, each yielded at its slot of an absolute `rate`/s schedule (no drift)."""
+    start = time.perf_counter()
+    for i in range(count):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        yield i
+
+
 def machine() -> str:
     return f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}"
 

@@ -30,7 +30,7 @@ TURN_AUDIENCE = "actions"
 TURN_TOKEN_TTL_S = 120
 UNAUTHORIZED = "Sign in first: the token is missing, invalid or expired."
 # Roles that act for exactly one patient (their own `patient_id`): `chatbot` is the service
-# role "on behalf of the verified sender only" (DESIGN.md), so it gets that patient's reach.
+# role "on behalf of the verified sender only", so it gets that patient's reach.
 PATIENT_SCOPED = ("patient", "chatbot")
 
 

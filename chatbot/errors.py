@@ -40,8 +40,8 @@ class Unauthorized(BookingError):
     code = "unauthorized"
 
 
-# Added by the booking-core helper (issue 3): a hold that ran out before confirmation.
-# A SlotTaken subclass, so adapters that handle SlotTaken (409) need no change.
+# A hold that ran out before confirmation. A SlotTaken subclass, so adapters that handle
+# SlotTaken (409) need no change.
 class HoldExpired(SlotTaken):
     code = "hold_expired"
 

@@ -176,11 +176,27 @@ def fetch_intervals(
 
 
 def db_now(conn: Connection) -> dt.datetime:
+    """The database's transaction time (what the triggers and constraints see)."""
     value: dt.datetime = conn.execute(text("SELECT now()")).scalar_one()
     return value
 
 
 # --- appointments ----------------------------------------------------------------------------
+
+
+def live_appointment_spans(
+    conn: Connection, dentist_id: int, lo: dt.datetime, hi: dt.datetime
+) -> list[tuple[int, dt.datetime, dt.datetime]]:
+    """(id, starts_at, blocks_until) of a dentist's live appointments overlapping [lo, hi)."""
+    rows = conn.execute(
+        text(
+            "SELECT id, starts_at, blocks_until FROM appointment WHERE dentist_id = :d"
+            " AND starts_at < :hi AND blocks_until > :lo"
+            " AND status NOT IN ('cancelled', 'expired')"
+        ),
+        {"d": dentist_id, "lo": lo, "hi": hi},
+    ).all()
+    return [(int(i), s, e) for i, s, e in rows]
 
 
 def sweep_expired_holds(conn: Connection, dentist_id: int) -> int:

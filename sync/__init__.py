@@ -1,4 +1,5 @@
-"""Real-time sync and the web app: outbox listener, slot cache, WebSocket hub, webhooks, REST.
+"""The web app: WebSocket hub, webhooks, REST, chat gateway and pages, over `chatbot`'s
+outbox listener and slot cache.
 
 `python -m sync` serves it (see `sync.app.create_app`).
 """

@@ -3,6 +3,7 @@ database on start-up). Refuses to start with the demo sign-in on a non-loopback 
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from aiohttp import web
@@ -14,6 +15,18 @@ from chatbot.logs import configure_logging
 from sync.app import create_app
 
 log = logging.getLogger("sync")
+# Collect young objects after 20,000 allocations (default 700) and older generations less
+# often. With 10,000 sockets the process holds millions of long-lived container objects, and
+# the default thresholds ran a full collection (a pause of 0.5-2 s on a loaded 2-core box,
+# freeing nothing) every few seconds, stalling every socket; see docs/benchmarks.md.
+GC_THRESHOLDS = (20_000, 10, 100)
+
+
+def tune_gc() -> None:
+    """Freeze what start-up allocated (modules, app) and space out collections."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def main() -> None:
@@ -27,6 +40,7 @@ def main() -> None:
     url = database_url(settings, shared=True)
     migrate(url)
     app = create_app(settings, db_url=url)
+    tune_gc()
     log.info("web app listening", extra={"host": settings.app_host, "port": settings.app_port})
     web.run_app(app, host=settings.app_host, port=settings.app_port, print=None, shutdown_timeout=5)
 

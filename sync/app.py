@@ -17,7 +17,9 @@ from sqlalchemy import Engine
 
 from chatbot.config import Settings
 from chatbot.db import database_url, libpq_url, make_engine, migrate
-from sync.cache import SlotCache
+from chatbot.listener import Listener
+from chatbot.slot_cache import SlotCache
+from sync.chat import setup_chat
 from sync.front_desk_api import setup_front_desk
 from sync.hub import EventHub
 from sync.jsonapi import error_middleware, harden_headers
@@ -35,7 +37,7 @@ from sync.keys import (
     principal_from_request,
     require_role,
 )
-from sync.listener import Listener
+from sync.pages import setup_pages
 from sync.ratelimit import setup_write_rate_limit
 from sync.realtime_api import setup_realtime_api
 from sync.rest import setup_rest
@@ -130,21 +132,6 @@ def create_app(
     setup_front_desk(app)
     setup_waitlist_api(app)
     setup_webhook_api(app)
-    _setup_optional(app)
+    setup_chat(app)
+    setup_pages(app)
     return app
-
-
-def _setup_optional(app: web.Application) -> None:
-    """The chat gateway and the web pages live in their own modules (web/frontend)."""
-    try:
-        from sync.chat import setup_chat
-    except ImportError:
-        pass
-    else:
-        setup_chat(app)
-    try:
-        from sync.pages import setup_pages
-    except ImportError:
-        pass
-    else:
-        setup_pages(app)

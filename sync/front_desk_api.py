@@ -12,8 +12,8 @@ from aiohttp import web
 from chatbot.domain.status import Status, allowed_next
 from chatbot.services import booking, patients, time_off
 from sync.jsonapi import json_response
-from sync.keys import CACHE, principal_from_request
-from sync.rest import call_service, clinic_tz, parse_when, path_id
+from sync.keys import principal_from_request
+from sync.rest import applied, call_service, clinic_tz, parse_when, path_id
 
 DEFAULT_TIME_OFF_WINDOW = dt.timedelta(days=60)
 
@@ -47,7 +47,7 @@ async def delete_time_off(request: web.Request) -> web.Response:
         dentist_id=dentist_id,
         time_off_id=path_id(request, "time_off_id"),
     )
-    request.app[CACHE].invalidate_dentist(dentist_id)
+    await applied(request)
     return web.Response(status=204)
 
 
@@ -75,7 +75,7 @@ async def confirm_hold(request: web.Request) -> web.Response:
     """Hold → booking, the same step the chat takes after "yes" (409 once it expired)."""
     principal = principal_from_request(request)
     doc = await call_service(request, booking.confirm_hold, principal, path_id(request))
-    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    await applied(request)
     return json_response(doc)
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 
 from chatbot.auth import Principal, bearer_token, verify_token
 from chatbot.config import Settings
-from sync.cache import SlotCache
+from chatbot.listener import Listener
+from chatbot.slot_cache import SlotCache
 from sync.hub import EventHub
-from sync.listener import Listener
 from sync.stats import Stats
 from sync.waitlist_matcher import WaitlistMatcher
 from sync.webhooks import WebhookDispatcher

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from chatbot.auth import Principal, issue_token
 from chatbot.errors import NotFound
+from chatbot.repositories import events, users
 from sync.jsonapi import json_response, read_json
 from sync.keys import (
     CACHE,
@@ -49,16 +50,8 @@ async def status(request: web.Request) -> web.Response:
 
 async def _lag(request: web.Request, last_id: int) -> dict[str, Any]:
     async with request.app[POOL].connection() as conn:
-        cur = await conn.execute(
-            "SELECT coalesce(max(id), 0),"
-            " extract(epoch FROM clock_timestamp() - min(created_at) FILTER (WHERE id > %s))"
-            " FROM sync_event",
-            (last_id,),
-        )
-        row = await cur.fetchone()
-    assert row is not None
-    behind = max(0, int(row[0]) - last_id)
-    return {"events": behind, "seconds": round(float(row[1]), 3) if row[1] else 0.0}
+        head, seconds = await events.lag_after(conn, last_id)
+    return {"events": max(0, head - last_id), "seconds": round(seconds, 3)}
 
 
 async def stats(request: web.Request) -> web.Response:
@@ -94,9 +87,8 @@ async def me(request: web.Request) -> web.Response:
 async def _display_name(request: web.Request) -> str:
     sub = principal_from_request(request).sub
     async with request.app[POOL].connection() as conn:
-        cur = await conn.execute("SELECT display_name FROM app_user WHERE sub = %s", (sub,))
-        row = await cur.fetchone()
-    return str(row[0]) if row else sub
+        name = await users.display_name(conn, sub)
+    return name or sub
 
 
 class DevLogin(BaseModel):
@@ -108,20 +100,23 @@ async def dev_login(request: web.Request) -> web.Response:
     `app_user` (the demo pages' sign-in)."""
     body = await read_json(request, DevLogin)
     async with request.app[POOL].connection() as conn:
-        cur = await conn.execute(
-            "SELECT sub, role, display_name, patient_id, dentist_id FROM app_user WHERE sub = %s",
-            (body.sub,),
-        )
-        row = await cur.fetchone()
+        row = await users.find_user(conn, body.sub)
     try:
         if row is None:
             raise ValueError("no such user")
-        principal = Principal(sub=row[0], role=row[1], patient_id=row[3], dentist_id=row[4])
+        principal = Principal(
+            sub=row["sub"],
+            role=row["role"],
+            patient_id=row["patient_id"],
+            dentist_id=row["dentist_id"],
+        )
     except ValueError as exc:  # unknown, or a row no token can be issued for
         raise NotFound(f"no user {body.sub[:200]!r}") from exc
     settings = request.app[SETTINGS]
     token = issue_token(settings.jwt_secret, principal, settings.jwt_ttl_s)
-    return json_response(principal.model_dump() | {"display_name": row[2], "token": token})
+    return json_response(
+        principal.model_dump() | {"display_name": row["display_name"], "token": token}
+    )
 
 
 def setup_realtime_api(app: web.Application) -> None:

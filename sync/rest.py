@@ -1,4 +1,4 @@
-"""The page API (DESIGN.md "Contract: HTTP"): thin handlers over `chatbot.services`.
+"""The page API: thin handlers over `chatbot.services`.
 
 Every handler: verify the token, parse/validate the input (nothing is written before that
 succeeds), call one service in a worker thread (services are synchronous, one transaction
@@ -18,18 +18,29 @@ from pydantic import BaseModel, Field
 
 from chatbot.domain.models import WeeklyHours
 from chatbot.errors import InvalidInput
+from chatbot.repositories import events
 from chatbot.services import availability, booking, catalog
 from chatbot.services.guards import aware, sane_year
 from sync.jsonapi import int_param, json_response, read_json
-from sync.keys import CACHE, ENGINE, SETTINGS, principal_from_request
+from sync.keys import CACHE, ENGINE, LISTENER, POOL, SETTINGS, principal_from_request
 
 T = TypeVar("T")
 DEFAULT_SLOT_WINDOW = dt.timedelta(days=14)
 DEFAULT_TREATMENT = "checkup"
+APPLY_WAIT_S = 2.0
 
 
 async def call_service(request: web.Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(fn, request.app[ENGINE], *args, **kwargs)
+
+
+async def applied(request: web.Request) -> None:
+    """Read-your-writes on `/api/slots` without handlers touching the cache: after a write
+    commits, wait (briefly) until the listener has handed its outbox event to the cache, which
+    invalidates the dentist's days as for anyone else's write."""
+    async with request.app[POOL].connection() as conn:
+        head = await events.max_event_id(conn)  # >= this commit's event: ids follow commits
+    await request.app[LISTENER].wait_for_id(head, timeout_s=APPLY_WAIT_S)
 
 
 async def clinic_tz(request: web.Request) -> dt.tzinfo:
@@ -181,7 +192,7 @@ async def create_appointment(request: web.Request) -> web.Response:
         doc = await call_service(request, booking.hold_slot, principal, **common)
     else:
         doc = await call_service(request, booking.book, principal, notes=body.notes, **common)
-    request.app[CACHE].invalidate_dentist(doc["dentist_id"])  # read-your-writes on /api/slots
+    await applied(request)
     return json_response(doc, status=201)
 
 
@@ -191,7 +202,7 @@ async def cancel_appointment(request: web.Request) -> web.Response:
     doc = await call_service(
         request, booking.cancel, principal, path_id(request), reason=body.reason
     )
-    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    await applied(request)
     return json_response(doc)
 
 
@@ -207,7 +218,7 @@ async def reschedule_appointment(request: web.Request) -> web.Response:
         starts_at=starts_at,
         dentist_id=body.dentist_id,
     )
-    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    await applied(request)
     return json_response(doc)
 
 
@@ -215,7 +226,7 @@ async def change_status(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
     body = await read_json(request, StatusChange)
     doc = await call_service(request, booking.set_status, principal, path_id(request), body.status)
-    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    await applied(request)
     return json_response(doc)
 
 
@@ -258,7 +269,7 @@ async def put_availability(request: web.Request) -> web.Response:
         valid_from=valid_from,
         valid_to=body.valid_to,
     )
-    request.app[CACHE].invalidate_dentist(dentist_id)
+    await applied(request)
     return json_response(
         {
             "dentist_id": dentist_id,
@@ -284,7 +295,7 @@ async def post_time_off(request: web.Request) -> web.Response:
         ends_at=localize(body.ends_at, tz),
         reason=body.reason,
     )
-    request.app[CACHE].invalidate_dentist(dentist_id)
+    await applied(request)
     return json_response({"id": exception_id, "dentist_id": dentist_id}, status=201)
 
 

@@ -8,8 +8,8 @@ from pydantic import BaseModel, Field
 from chatbot.errors import InvalidInput
 from chatbot.services import waitlist
 from sync.jsonapi import json_response, read_json
-from sync.keys import CACHE, principal_from_request
-from sync.rest import call_service, clinic_tz, parse_when, path_id
+from sync.keys import principal_from_request
+from sync.rest import applied, call_service, clinic_tz, parse_when, path_id
 
 
 class JoinWaitlist(BaseModel):
@@ -54,7 +54,7 @@ async def delete_waitlist(request: web.Request) -> web.Response:
 async def accept_offer(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
     doc = await call_service(request, waitlist.accept, principal, path_id(request))
-    request.app[CACHE].invalidate_dentist(doc["dentist_id"])
+    await applied(request)
     return json_response(doc)
 
 

@@ -17,8 +17,8 @@ import logging
 
 from sqlalchemy import Engine
 
+from chatbot.events import AVAILABILITY, Event
 from chatbot.services import waitlist_matching
-from sync.events import AVAILABILITY, Event
 
 log = logging.getLogger(__name__)
 

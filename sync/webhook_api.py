@@ -1,4 +1,4 @@
-"""Admin API for webhooks (DESIGN.md "Contract: events")."""
+"""Admin API for webhooks: register, list, delete; read and redeliver deliveries."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, field_validator
 
 from chatbot.errors import InvalidInput
-from sync import webhook_store as store
+from chatbot.repositories import webhooks as store
 from sync.jsonapi import int_param, json_response, read_json
 from sync.keys import POOL, WEBHOOKS, require_role
 

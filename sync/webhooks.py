@@ -28,8 +28,8 @@ from psycopg_pool import AsyncConnectionPool
 from standardwebhooks import Webhook
 
 from chatbot.db import libpq_url
-from sync import webhook_store as store
-from sync.events import Event
+from chatbot.events import Event
+from chatbot.repositories import webhooks as store
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from chatbot.auth import Principal
 from chatbot.errors import InvalidInput
-from sync.events import fetch_after, view_for
+from chatbot.events import view_for
+from chatbot.repositories.events import fetch_after
 from sync.hub import Dropped, Outgoing, Subscriber
 from sync.keys import HUB, LISTENER, POOL, SETTINGS, STATS, principal_from_request
 
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
 REPLAY_PAGE = 500
+WRITE_BUFFER_HIGH = 256 * 1024  # bytes the kernel has not taken yet: the peer is behind
+DRAIN_POLL_S = 0.01
 SINCE_PATTERN = re.compile(r"[0-9]{1,18}")  # ASCII digits only
 _closers: set[asyncio.Task[bool]] = set()
 
@@ -87,19 +90,38 @@ async def _send(
     if since is not None and since < snapshot:
         last_sent = await _replay(request, ws, sub.principal, since, snapshot)
     while True:
-        item = await sub.queue.get()
-        if isinstance(item, Dropped):
-            await ws.close(code=item.code, message=item.reason.encode())
+        burst = [await sub.queue.get()]
+        while not sub.queue.empty():  # everything queued meanwhile goes out in one write
+            burst.append(sub.queue.get_nowait())
+        live = [i for i in burst if isinstance(i, Outgoing) and i.id > last_sent]
+        if live:  # ids <= last_sent were already replayed (or precede `since`)
+            if not await _write_frames(request, ws, live):
+                return
+            last_sent = live[-1].id
+            for item in live:
+                stats.record_send(item.occurred_at)
+        if isinstance(burst[-1], Dropped):  # the hub empties the queue before queuing it
+            await ws.close(code=burst[-1].code, message=burst[-1].reason.encode())
             return
-        if item.id <= last_sent:  # already replayed (or before `since`)
-            continue
-        await _send_event(ws, item)
-        stats.record_send(item.occurred_at)
-        last_sent = item.id
 
 
-async def _send_event(ws: web.WebSocketResponse, item: Outgoing) -> None:
-    await ws.send_str(item.text)
+async def _write_frames(
+    request: web.Request, ws: web.WebSocketResponse, items: list[Outgoing]
+) -> bool:
+    """Write pre-built frames straight to the connection: one frame per event shared by all
+    sockets, one write (one syscall) per burst instead of one per frame, which is what keeps
+    1,000 events/s x 50 admins within one core. Frames are whole, so aiohttp's own pings and
+    close frames interleave safely. Then wait while the peer lags (its queue fills meanwhile
+    and the hub drops it). False when the socket is going away."""
+    transport = request.transport
+    if transport is None or transport.is_closing() or ws.closed:
+        return False
+    transport.write(b"".join(item.frame for item in items))
+    while transport.get_write_buffer_size() > WRITE_BUFFER_HIGH:
+        await asyncio.sleep(DRAIN_POLL_S)
+        if transport.is_closing():
+            return False
+    return True
 
 
 async def _replay(

@@ -8,13 +8,10 @@ from booking_support import PATIENT1, PATIENT2
 from bot_support import bot_db, choice, next_weekday, rows, run, said, tracker  # noqa: F401
 from sqlalchemy import Engine
 
-from actions.appointments import (
-    ActionAskAppointmentId,
-    ActionAskCancelConfirmed,
-    ActionListAppointments,
-)
+from actions.appointments import ActionAskAppointmentId, ActionAskCancelConfirmed
 from actions.booking import ActionBookingOutcome
 from actions.forms import ValidateCancelForm, ValidateRescheduleForm
+from actions.my_bookings import ActionListAppointments
 from chatbot.services import booking
 
 

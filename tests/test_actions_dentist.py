@@ -10,12 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine
 
 from actions import context
-from actions.appointments import ActionListAppointments
-from actions.dentist import (
-    ActionDentistBlockTime,
-    ActionDentistMySchedule,
-    ActionDentistSetHours,
-)
+from actions.dentist import ActionDentistBlockTime, ActionDentistSetHours
+from actions.my_bookings import ActionDentistMySchedule, ActionListAppointments
 from chatbot.services import booking
 
 

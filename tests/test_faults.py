@@ -38,7 +38,7 @@ from sync_support import auth, recv, settings, token, turn_token
 
 from chatbot import db
 from chatbot.db import libpq_url
-from sync import webhook_store as store
+from chatbot.repositories import webhooks as store
 from sync.app import create_app
 from sync.keys import HUB, LISTENER
 from sync.webhooks import WebhookDispatcher

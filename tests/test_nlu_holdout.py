@@ -1,4 +1,4 @@
-"""The independent NLU hold-out (tests/nlu_holdout/holdout.yml, issue 12).
+"""The independent NLU hold-out (tests/nlu_holdout/holdout.yml).
 
 Two things are checked:
 

@@ -126,3 +126,26 @@ async def test_availability_changes_reach_the_cache(
     await processed(client, db_url)
     narrowed = await slots(client, day, 2)
     assert narrowed and all("T13:" in s or "T14:" in s for s in narrowed)
+
+
+async def test_a_rest_write_is_seen_by_the_writer_s_next_slot_read(client: Any) -> None:
+    """Handlers no longer touch the cache: the listener's outbox events alone make the slot a
+    patient just booked (or the time a dentist just blocked) disappear from the writer's very
+    next `/api/slots` answer (the handler waits until the listener has applied its commit)."""
+    day = future_weekday(5).date()
+    free = await slots(client, day, 1)  # warms the cache for that day
+    assert free
+    resp = await client.post(
+        "/api/appointments",
+        json={"dentist_id": 1, "treatment": "checkup", "starts_at": free[0]},
+        headers=auth("patient", 1),
+    )
+    assert resp.status == 201, await resp.text()
+    assert free[0] not in await slots(client, day, 1)
+    resp = await client.post(
+        "/api/dentists/1/time-off",
+        json={"starts_at": free[1], "ends_at": free[-1]},
+        headers=auth("dentist", 1),
+    )
+    assert resp.status == 201, await resp.text()
+    assert free[1] not in await slots(client, day, 1)

@@ -13,8 +13,8 @@ from sync_support import auth, recv, settings
 
 from chatbot.auth import Principal
 from chatbot.db import libpq_url
+from chatbot.events import AVAILABILITY, Event, view_for
 from sync.app import create_app
-from sync.events import Event
 from sync.hub import SLOW_CONSUMER_CODE, Dropped, EventHub, Outgoing
 from sync.keys import HUB
 
@@ -40,6 +40,51 @@ async def test_full_queue_drops_only_that_subscriber() -> None:
     assert [d.code for d in dropped] == [SLOW_CONSUMER_CODE] and slow.dropped is not None
     assert slow.queue.qsize() == 1 and isinstance(slow.queue.get_nowait(), Dropped)
     assert other.queue.empty() and hub.clients()["connected"] == 2 and hub.dropped_clients == 1
+
+
+async def test_hub_routes_each_event_exactly_as_view_for_decides() -> None:
+    """The audience index sends each principal what `view_for` (used by replay) allows:
+    nothing more (a leak), nothing less (a miss), and the same text."""
+    principals = [
+        Principal(sub="a", role="admin"),
+        Principal(sub="d1", role="dentist", dentist_id=1),
+        Principal(sub="d2", role="dentist", dentist_id=2),
+        Principal(sub="p1", role="patient", patient_id=1),
+        Principal(sub="p2", role="patient", patient_id=2),
+        Principal(sub="bot1", role="chatbot", patient_id=1),
+    ]
+    hub = EventHub(queue_size=1000)
+    subs = [hub.subscribe(p) for p in principals]
+    now = dt.datetime.now(dt.timezone.utc)
+    events = []
+    for kind in ("appointment.created", "hold.expired", "handoff.requested", AVAILABILITY):
+        for dentist_id in (None, 1, 2, 3):
+            for patient_id in (None, 1, 2, 3):
+                data = {"source": "availability_rule", "op": "INSERT", "reason": "private"}
+                ident = len(events) + 1
+                events.append(Event(ident, kind, now, dentist_id, patient_id, data))
+    hub.publish(events)
+    await hub.settled()
+    for principal, sub in zip(principals, subs, strict=True):
+        got = []
+        while not sub.queue.empty():
+            item = sub.queue.get_nowait()
+            assert isinstance(item, Outgoing)
+            got.append((item.id, item.text))
+        expected = [(e.id, text) for e in events if (text := view_for(principal, e)) is not None]
+        assert got == expected, principal.sub
+        assert got, principal.sub  # every principal sees something of this matrix
+
+
+async def test_unsubscribed_and_dropped_sockets_get_nothing_more() -> None:
+    hub = EventHub(queue_size=1)
+    gone = hub.subscribe(Principal(sub="p1", role="patient", patient_id=1))
+    slow = hub.subscribe(Principal(sub="p1b", role="patient", patient_id=1))
+    hub.unsubscribe(gone)
+    hub.publish([_event(1), _event(2)])  # the second overflows `slow`
+    assert gone.queue.empty()
+    assert isinstance(slow.queue.get_nowait(), Dropped) and slow.queue.empty()
+    assert hub.clients() == {"connected": 0, "by_role": {}}
 
 
 async def test_slow_socket_is_closed_with_1013_and_others_carry_on(

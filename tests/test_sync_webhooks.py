@@ -17,7 +17,7 @@ from standardwebhooks import Webhook
 from sync_support import auth, future_weekday, settings
 
 from chatbot.db import libpq_url
-from sync import webhook_store as store
+from chatbot.repositories import webhooks as store
 from sync import webhooks
 from sync.app import create_app
 from sync.webhooks import WebhookDispatcher

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from typing import Literal
@@ -33,123 +32,32 @@ from chatbot.domain.models import (
     Slot,
     Treatment,
 )
+from chatbot.domain.walltime import (
+    DAY,
+    EPOCH_UTC,
+    EPOCH_WALL,
+    Tick,
+    first_instant,
+    first_tick,
+    merge_pairs,
+    plain_offset,
+    require_aware,
+    subtract_pairs,
+    to_tick,
+    wall_time_exists,
+)
 
-UTC = dt.timezone.utc
+__all__ = [
+    "SlotProblem",
+    "first_instant",
+    "free_slots",
+    "open_slots",
+    "require_aware",
+    "slot_problem",
+    "wall_time_exists",
+]
+
 SlotProblem = Literal["past", "too_soon", "too_far", "outside_hours", "taken"]
-
-
-def require_aware(value: dt.datetime, what: str = "time") -> None:
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        raise ValueError(f"{what} needs a time zone offset")
-
-
-def wall_time_exists(naive: dt.datetime, tz: ZoneInfo) -> bool:
-    back = naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
-    return back.replace(tzinfo=None) == naive
-
-
-def first_instant(naive: dt.datetime, tz: ZoneInfo) -> dt.datetime:
-    """The earliest instant whose local wall time is >= `naive` (UTC-aware).
-
-    Existing times map to their first occurrence; times in a DST gap map to the gap's end.
-    """
-    if wall_time_exists(naive, tz):
-        return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    a = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    b = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    lo, hi = min(a, b), max(a, b)  # wall(lo) < naive < wall(hi)
-    while hi - lo > dt.timedelta(seconds=1):
-        mid = lo + (hi - lo) / 2
-        mid = mid.replace(microsecond=0)
-        if mid.astimezone(tz).replace(tzinfo=None) >= naive:
-            hi = mid
-        else:
-            lo = mid
-    return hi
-
-
-# Internally an instant is a `timedelta` since the Unix epoch ("tick"): exact to the
-# microsecond, and converting from an aware datetime is one subtraction (`replace` is slow).
-Tick = dt.timedelta
-_EPOCH_UTC = dt.datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH = dt.datetime(1970, 1, 1)  # the same, as naive wall time
-_HOUR = dt.timedelta(hours=1)
-_DAY = dt.timedelta(days=1)
-_PLAIN_BEFORE = dt.timedelta(hours=2)  # a plain date's offset holds from 2 h before it
-_PLAIN_AFTER = dt.timedelta(hours=12)  # ... to 12 h after it
-
-
-@functools.lru_cache(maxsize=16384)
-def _plain_offset(tz: ZoneInfo, day: dt.date) -> dt.timedelta | None:
-    """The single UTC offset of a *plain* local date, None for other dates.
-
-    A date is plain when the zone's offset, sampled hourly from 2 h before the date's first wall
-    time to 12 h after its last one, never changes: its wall times then all exist once, at
-    `wall - offset` (real zones never change their offset twice within an hour, so hourly
-    samples see every transition). DST days and their neighbours take the exact path per wall
-    time. Memoises zone data only, so it is shared by all searches.
-    """
-    midnight = dt.datetime.combine(day, dt.time())
-    try:
-        off = midnight.replace(tzinfo=tz).utcoffset()
-        if off is None:
-            return None
-        first = (midnight - off - _PLAIN_BEFORE - _EPOCH) // _HOUR
-        last = -((_EPOCH - (midnight + _DAY - off + _PLAIN_AFTER)) // _HOUR)  # ceil
-        for hour in range(first, last + 1):
-            if dt.datetime.fromtimestamp(hour * 3600, tz).utcoffset() != off:
-                return None
-    except (OverflowError, OSError, ValueError):  # dates near the ends of the calendar
-        return None
-    return off
-
-
-def _tick(value: dt.datetime) -> Tick:
-    return value - _EPOCH_UTC
-
-
-def _first_tick(naive: dt.datetime, tz: ZoneInfo) -> Tick:
-    """`first_instant` as a tick."""
-    off = _plain_offset(tz, naive.date())
-    if off is not None:
-        return naive - _EPOCH - off
-    return first_instant(naive, tz) - _EPOCH_UTC
-
-
-def _merge_pairs(pairs: list[tuple[Tick, Tick]]) -> list[list[Tick]]:
-    """Sorted union of half-open (start, end) pairs; touching ones join."""
-    merged: list[list[Tick]] = []
-    for start, end in sorted(pairs):
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1][1] = end
-        else:
-            merged.append([start, end])
-    return merged
-
-
-def _subtract_pairs(opened: list[list[Tick]], removed: list[list[Tick]]) -> list[list[Tick]]:
-    """Disjoint sorted `opened` minus disjoint sorted `removed`."""
-    if not removed:
-        return opened
-    out: list[list[Tick]] = []
-    for iv in opened:
-        pieces = [iv]
-        for cut_start, cut_end in removed:
-            if cut_start >= iv[1]:
-                break
-            nxt: list[list[Tick]] = []
-            for p in pieces:
-                if not (p[0] < cut_end and cut_start < p[1]):
-                    nxt.append(p)
-                    continue
-                if p[0] < cut_start:
-                    nxt.append([p[0], cut_start])
-                if cut_end < p[1]:
-                    nxt.append([cut_end, p[1]])
-            pieces = nxt
-        out.extend(pieces)
-    return out
 
 
 class _Dentist:
@@ -180,10 +88,10 @@ class _Dentist:
                     origin = dt.datetime.combine(day, rule.start)
                     stop = dt.datetime.combine(day, rule.end)
                     self.grids[day].append((origin, stop))
-                    windows.append((_first_tick(origin, tz), _first_tick(stop, tz)))
+                    windows.append((first_tick(origin, tz), first_tick(stop, tz)))
         offs: list[tuple[Tick, Tick]] = []
         for exc in exceptions:
-            iv = (_tick(exc.starts_at), _tick(exc.ends_at))
+            iv = (to_tick(exc.starts_at), to_tick(exc.ends_at))
             if exc.kind == "off":
                 offs.append(iv)
                 continue
@@ -194,12 +102,12 @@ class _Dentist:
             while wall < stop:
                 self.extra_walls[wall.date()].append(wall)
                 wall += step
-        opened = _subtract_pairs(_merge_pairs(windows), _merge_pairs(offs))
+        opened = subtract_pairs(merge_pairs(windows), merge_pairs(offs))
         self.open_starts = [iv[0] for iv in opened]
         self.open_ends = [iv[1] for iv in opened]
-        taken = _merge_pairs(
+        taken = merge_pairs(
             [
-                (b.starts_at - _EPOCH_UTC, b.ends_at - _EPOCH_UTC)
+                (b.starts_at - EPOCH_UTC, b.ends_at - EPOCH_UTC)
                 for b in busy
                 if b.expires_at is None or b.expires_at > now  # = Busy.blocks_at(now)
             ]
@@ -215,9 +123,9 @@ class _Dentist:
         UTC offset for the whole date when it is plain, else exact per wall time."""
         grids = self.grids.get(day, ())
         extra = self.extra_walls.get(day, ())
-        off = _plain_offset(tz, day)
+        off = plain_offset(tz, day)
         if off is not None:
-            shift = _EPOCH + off
+            shift = EPOCH_WALL + off
             for origin, stop in grids:
                 tick, last = origin - shift, stop - shift
                 while tick < last:
@@ -234,7 +142,7 @@ class _Dentist:
                 wall += step
         for wall in walls + list(extra):
             if wall_time_exists(wall, tz):
-                yield wall.replace(tzinfo=tz, fold=0) - _EPOCH_UTC
+                yield wall.replace(tzinfo=tz, fold=0) - EPOCH_UTC
 
 
 def _day_slots(
@@ -266,7 +174,7 @@ def _day_slots(
         if j >= 0 and busy_ends[j] > s:
             continue
         seen.add(s)
-        start = _EPOCH_UTC + s
+        start = EPOCH_UTC + s
         out.append(Slot(d.id, start.astimezone(tz), (start + duration).astimezone(tz)))
     return out
 
@@ -304,14 +212,14 @@ def _search(
     for b in busy:
         by_busy[b.dentist_id].append(b)
     ids = set(dentist_ids) if dentist_ids is not None else set(by_rules) | set(by_exc)
-    first_day = earliest_at.astimezone(tz).date() - _DAY
-    last_day = latest_at.astimezone(tz).date() + _DAY
-    days = [first_day + i * _DAY for i in range((last_day - first_day).days + 1)]
+    first_day = earliest_at.astimezone(tz).date() - DAY
+    last_day = latest_at.astimezone(tz).date() + DAY
+    days = [first_day + i * DAY for i in range((last_day - first_day).days + 1)]
     dentists = [_Dentist(i, by_rules[i], by_exc[i], by_busy[i], tz, step, days, now) for i in ids]
     all_days: set[dt.date] = set()
     for d in dentists:
         all_days |= d.candidate_days()
-    earliest, latest = _tick(earliest_at), _tick(latest_at)
+    earliest, latest = to_tick(earliest_at), to_tick(latest_at)
     found: list[Slot] = []
     for day in sorted(all_days):
         todays: list[Slot] = []

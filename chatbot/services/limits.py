@@ -1,4 +1,4 @@
-"""Per-patient limits on self-service writes (DESIGN.md "Per-patient limits").
+"""Per-patient limits on self-service writes.
 
 A patient, or the bot acting for one (the chat path calls the same services with the
 patient's own identity), may hold at most `live_holds` slots while confirming, and have at

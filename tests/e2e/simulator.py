@@ -1,4 +1,4 @@
-"""A template-driven simulated patient (issue 12, part 4).
+"""A template-driven simulated patient.
 
 A conversation (`Spec`, generated from a seeded RNG by tests/e2e/sim_specs.py) = goal ×
 phrasing × correction × digression × stale state × role. `run` drives one through a

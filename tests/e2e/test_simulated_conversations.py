@@ -1,4 +1,4 @@
-"""Simulated conversations through the real stack (issue 12, part 4).
+"""Simulated conversations through the real stack.
 
 ≥300 conversations from tests/e2e/simulator.py (seeded, dates derived from today) run against
 the shared `stack`, 4 at a time. Each is judged by the database (sim_world.db_faults) and by its
@@ -31,7 +31,7 @@ N, SEED, WORKERS = 300, 12, 4
 REPORT = REPO_ROOT / "docs" / "nlu" / "simulation"
 # Floors a little under the run of 2026-12-04 (see docs/nlu/simulation.md); raise, never lower.
 # Measured (model 0ece1ae4b3517123): overall 0.917; book 0.882, cancel 1.0, reschedule 0.977,
-# list 1.0, faq 0.739, patient_dentist_cmd 1.0, dentist_block 0.818 (issue 12 asks ≥ 0.97).
+# list 1.0, faq 0.739, patient_dentist_cmd 1.0, dentist_block 0.818 (the goal is ≥ 0.97).
 FLOOR_OVERALL = 0.89
 FLOOR_PER_GOAL = {
     "book": 0.85,
@@ -43,7 +43,7 @@ FLOOR_PER_GOAL = {
     "dentist_block": 0.75,
 }
 MAX_REPEATED_QUESTIONS = 4
-# none measured, so any is a regression (issue 12: zero fallback loops)
+# none measured, so any is a regression (the goal: zero fallback loops)
 NEVER = ("fallback_loop", "slots_after_goodbye", "unanswered_or_slow")
 Result = tuple[Transcript, list[str]]
 

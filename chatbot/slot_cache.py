@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from chatbot import repository
 from chatbot.domain.models import (
@@ -43,9 +43,9 @@ from chatbot.domain.models import (
     Treatment,
 )
 from chatbot.domain.slots import open_slots, require_aware
+from chatbot.events import AVAILABILITY, Event
 from chatbot.services.availability import load_day_inputs
 from chatbot.services.catalog import match_treatment
-from sync.events import AVAILABILITY, Event
 
 REACH = dt.timedelta(hours=10)  # how far past its day a slot (+ buffer) can extend
 MAX_BUFFER = dt.timedelta(hours=2)
@@ -313,14 +313,7 @@ def _load_days(engine: Engine, keys: list[Key], tz: ZoneInfo) -> dict[Key, DayIn
             first, last = min(days), max(days)
             lo, hi = day_bounds(first, tz)[0], day_bounds(last, tz)[1] + REACH
             rules, exceptions, busy = load_day_inputs(conn, [dentist_id], lo, hi)
-            ids = conn.execute(
-                text(
-                    "SELECT id, starts_at, blocks_until FROM appointment WHERE dentist_id = :d"
-                    " AND starts_at < :hi AND blocks_until > :lo"
-                    " AND status NOT IN ('cancelled', 'expired')"
-                ),
-                {"d": dentist_id, "lo": lo, "hi": hi},
-            ).all()
+            ids = repository.live_appointment_spans(conn, dentist_id, lo, hi)
             for day in days:
                 d_lo, d_hi = day_bounds(day, tz)
                 reach = d_hi + REACH

@@ -1,4 +1,4 @@
-"""Outbox events: the envelope every consumer shares, reading rows by id, and who may see what.
+"""Outbox events: the envelope every consumer shares and who may see what.
 
 Visibility (one function, used by the live hub and by WebSocket replay alike):
 - `appointment.*`, `hold.*`, `handoff.requested`: `Principal.may_see(dentist_id, patient_id)`:
@@ -17,9 +17,6 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
-
-from psycopg import AsyncConnection
-from psycopg.rows import dict_row
 
 from chatbot.auth import Principal
 
@@ -73,55 +70,3 @@ def view_for(principal: Principal, event: Event) -> str | None:
     if principal.may_see(event.dentist_id, event.patient_id):
         return event.to_json()
     return None
-
-
-_COLUMNS = "id, type, created_at, dentist_id, patient_id, data"
-
-
-def _event(row: dict[str, Any]) -> Event:
-    return Event(
-        id=row["id"],
-        type=row["type"],
-        occurred_at=row["created_at"],
-        dentist_id=row["dentist_id"],
-        patient_id=row["patient_id"],
-        data=row["data"],
-    )
-
-
-def _role_filter(principal: Principal | None) -> tuple[str, list[Any]]:
-    """A SQL pre-filter so replay for a patient/dentist does not read everyone's rows
-    (`view_for` still decides)."""
-    if principal is None or principal.is_admin:
-        return "", []
-    if principal.patient_scoped:
-        return " AND (patient_id = %s OR type = %s)", [principal.patient_id, AVAILABILITY]
-    return " AND dentist_id = %s", [principal.dentist_id]
-
-
-async def fetch_after(
-    conn: AsyncConnection[Any],
-    after_id: int,
-    *,
-    limit: int = 500,
-    upto: int | None = None,
-    principal: Principal | None = None,
-) -> list[Event]:
-    """Events with after_id < id (<= upto), in id order, at most `limit`."""
-    sql = f"SELECT {_COLUMNS} FROM sync_event WHERE id > %s"
-    params: list[Any] = [after_id]
-    if upto is not None:
-        sql += " AND id <= %s"
-        params.append(upto)
-    extra, extra_params = _role_filter(principal)
-    sql += extra + " ORDER BY id LIMIT %s"
-    params += [*extra_params, limit]
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(sql, params)
-        return [_event(r) for r in await cur.fetchall()]
-
-
-async def max_event_id(conn: AsyncConnection[Any]) -> int:
-    cur = await conn.execute("SELECT coalesce(max(id), 0) FROM sync_event")
-    row = await cur.fetchone()
-    return int(row[0]) if row else 0

@@ -22,11 +22,11 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from chatbot.db import libpq_url
-from sync.events import Event, fetch_after, max_event_id
+from chatbot.events import Event
+from chatbot.repositories.events import fetch_after, listen, max_event_id
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "sync_events"
 # A silently dead peer (no RST) is noticed in ~25 s instead of the OS default of hours.
 TCP_KEEPALIVE = {
     "keepalives": 1,
@@ -70,6 +70,7 @@ class Listener:
         self._sinks: list[EventSink] = []
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._advanced = asyncio.Event()  # set (and replaced) after every dispatched batch
 
     def add_sink(self, sink: EventSink) -> None:
         self._sinks.append(sink)
@@ -126,7 +127,7 @@ class Listener:
 
     async def _session(self) -> None:
         async with await psycopg.AsyncConnection.connect(self._url, autocommit=True) as conn:
-            await conn.execute(f"LISTEN {CHANNEL}")
+            await listen(conn)
             if self.last_id < 0:  # first start: live from here; history is served by replay
                 self.last_id = await max_event_id(conn)
             self.backend_pid = conn.info.backend_pid
@@ -150,6 +151,19 @@ class Listener:
             if len(events) < self.batch_size:
                 return
 
+    async def wait_for_id(self, event_id: int, timeout_s: float) -> bool:
+        """Wait until every sink has seen the event `event_id` (False on timeout, or at once
+        while disconnected: the poll after reconnecting catches up anyway)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while self.last_id < event_id and self.connected:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._advanced.wait(), remaining)
+        return self.last_id >= event_id
+
     def _dispatch(self, events: list[Event]) -> None:
         self.last_id = events[-1].id
         self.events_processed += len(events)
@@ -159,3 +173,5 @@ class Listener:
                 sink(events)
             except Exception:  # a faulty sink must not stop delivery to the others
                 log.exception("event sink failed", extra={"sink": repr(sink)})
+        self._advanced.set()
+        self._advanced = asyncio.Event()

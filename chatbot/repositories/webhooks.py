@@ -12,7 +12,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from chatbot.errors import NotFound
-from sync.events import Event
+from chatbot.events import Event
 
 Conn = AsyncConnection[Any]
 
