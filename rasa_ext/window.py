@@ -1,0 +1,89 @@
+"""The events one turn needs: the session's last events plus what the earlier ones left behind.
+
+Rasa 3.6's `SQLTrackerStore.retrieve` loads every event since the latest `session_started`
+(`_event_query`: `timestamp >= max(timestamp of session_started)`) and replays them into a
+`DialogueStateTracker`; the policies then featurize that whole history and the tracker is sent,
+whole, to the action server. A session only ends after `session_expiration_time` idle minutes,
+so a conversation kept busy all day costs more on every turn.
+
+A turn only needs (a) the last few turns, for the rules and memoization (`max_history: 4`), and
+(b) the state the earlier events produced: slot values, the active loop, paused or not. So
+`window_events` reads at most the last N events of the session, starting at a user message (a
+turn boundary), preceded by the latest stored event of each kind that carries state: per slot
+its latest `slot` event, the latest `active_loop`, the latest `pause`/`resume`; a `restart` or
+`reset_slots` before the window hides the slot (and loop) events before it, as Rasa's replay
+would. Reverts (`rewind`, `undo`) before the window could resurrect a slot the replay would
+drop, so a session with one there is read whole (this bot has no rule that reverts).
+
+Queries need only the `sender_id` index Rasa creates; the summary query reads the session's
+state-carrying rows, not their JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+STATE_TYPES = ("slot", "active_loop", "pause", "resume")
+FLOOR_TYPES = ("restart", "reset_slots", "rewind", "undo")
+
+LAST_ROWS = sa.text(
+    "SELECT id, type_name, data FROM events WHERE sender_id = :sender AND id >= :start"
+    " ORDER BY id DESC LIMIT :limit"
+)
+SESSION_START = sa.text(
+    "SELECT max(id) FROM events WHERE sender_id = :sender AND type_name = 'session_started'"
+)
+FLOORS = sa.text(
+    "SELECT type_name, max(id) FROM events WHERE sender_id = :sender AND id >= :start"
+    " AND id < :stop AND type_name IN :types GROUP BY type_name"
+).bindparams(sa.bindparam("types", expanding=True))
+STATE_ROWS = sa.text(
+    "SELECT DISTINCT ON (type_name IN ('pause', 'resume'), slot) id, data FROM ("
+    " SELECT id, type_name, data, CASE WHEN type_name = 'slot' THEN action_name END AS slot"
+    " FROM events WHERE sender_id = :sender AND id < :stop AND type_name IN :types"
+    " AND id >= CASE WHEN type_name = 'slot' THEN :slot_floor ELSE :loop_floor END) e"
+    " ORDER BY type_name IN ('pause', 'resume'), slot, id DESC"
+).bindparams(sa.bindparam("types", expanding=True))
+
+
+def _decode(rows: list[Any]) -> list[dict[str, Any]]:
+    return [json.loads(row.data) for row in rows]
+
+
+def session_events(conn: Any, sender: str, limit: int) -> list[dict[str, Any]] | None:
+    """The event dicts to rebuild `sender`'s tracker from, in order, or None for "read the
+    whole session" (short sessions are read whole by this query too)."""
+    newest = list(conn.execute(LAST_ROWS, {"sender": sender, "start": 0, "limit": limit + 1}))
+    newest.reverse()
+    for i in range(len(newest) - 1, -1, -1):
+        if newest[i].type_name == "session_started":
+            return _decode(newest[i:])  # the whole session fits in the window
+    if len(newest) <= limit:
+        return _decode(newest)  # the whole conversation fits
+    first_user = next((i for i, r in enumerate(newest) if i and r.type_name == "user"), None)
+    if first_user is None:
+        return None  # one turn longer than the window: nothing sensible to cut
+    window = newest[first_user:]
+    start = conn.execute(SESSION_START, {"sender": sender}).scalar() or 0
+    stop = window[0].id
+    floors = dict(
+        conn.execute(
+            FLOORS, {"sender": sender, "start": start, "stop": stop, "types": list(FLOOR_TYPES)}
+        ).all()
+    )
+    if floors.get("rewind") or floors.get("undo"):
+        return None
+    loop_floor = max(start, floors.get("restart") or 0)
+    slot_floor = max(loop_floor, floors.get("reset_slots") or 0)
+    params = {
+        "sender": sender,
+        "stop": stop,
+        "types": list(STATE_TYPES),
+        "slot_floor": slot_floor,
+        "loop_floor": loop_floor,
+    }
+    state = sorted(conn.execute(STATE_ROWS, params), key=lambda row: row.id)
+    return _decode(state) + _decode(window)
