@@ -5,15 +5,21 @@
   progress in `models/.progress.json` (`APP_PROGRESS_FILE`; {"state": "training",
   "percent": ..}), which the
   widget shows ("training the model, 40 %"). Not ready → 503 at once with `Retry-After`.
-- Load shedding: at most `max_inflight` turns in flight to Rasa and one per user; beyond that
-  503 `assistant_busy` with `Retry-After` at once, instead of queueing requests whose callers
-  would time out while Rasa still worked through them.
+- Load shedding: at most `max_inflight` turns in flight to each Rasa server and one per user;
+  beyond that 503 `assistant_busy` with `Retry-After` at once, instead of queueing requests
+  whose callers would time out while Rasa still worked through them.
+- Several Rasa servers (`RASA_URL` comma-separated): each turn goes to the ready server with
+  the fewest turns in flight. Any server may take any turn: the tracker is in SQL, Rasa saves
+  it before it answers, and one user never has two turns in flight, so no two servers hold
+  the same conversation at once (with several web app instances, use a shared lock store:
+  docs/scaling.md).
 """
 
 from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,8 +80,7 @@ class AssistantGate:
         self.ready_ttl_s, self.not_ready_ttl_s = ready_ttl_s, not_ready_ttl_s
         self.progress_file = progress_file
         self._checked: tuple[float, Readiness] | None = None
-        self._inflight: Counter[str] = Counter()
-        self.shed = 0
+        self.inflight = 0
 
     async def readiness(self, session: aiohttp.ClientSession) -> Readiness:
         now = time.monotonic()
@@ -101,18 +106,46 @@ class AssistantGate:
         percent = training_progress(self.progress_file)
         return Readiness("training", percent) if percent is not None else Readiness("starting")
 
+
+class AssistantPool:
+    """The gates of every Rasa server plus the per-user bound; one per web app."""
+
+    def __init__(self, rasa_urls: list[str], *, max_inflight: int = 8, **gate: Any) -> None:
+        self.gates = [AssistantGate(url, max_inflight=max_inflight, **gate) for url in rasa_urls]
+        self._users: Counter[str] = Counter()
+        self.shed = 0
+
+    def by_preference(self, user: str, gates: list[AssistantGate]) -> list[AssistantGate]:
+        """Fewest turns in flight first, then a stable per-user order (so one user's turns
+        stay on one server while the load is even)."""
+        first = zlib.crc32(user.encode()) % len(gates)
+        return sorted(gates[first:] + gates[:first], key=lambda gate: gate.inflight)
+
+    async def choose(
+        self, user: str, session: aiohttp.ClientSession
+    ) -> tuple[AssistantGate, Readiness]:
+        """The server for this turn and its readiness (the first one's when none is ready).
+        The pick itself happens after the last await, so a `slot` taken right after it sees
+        the same in-flight counts."""
+        known = [(gate, await gate.readiness(session)) for gate in self.gates]
+        ready = [gate for gate, readiness in known if readiness.ready]
+        if not ready:
+            return known[0]
+        return self.by_preference(user, ready)[0], Readiness("ready")
+
     @contextmanager
-    def slot(self, user: str) -> Iterator[bool]:
-        """Yields True with a turn slot held, False when the user or Rasa has no room."""
-        total = sum(self._inflight.values())
-        if self._inflight[user] >= 1 or total >= self.max_inflight:
+    def slot(self, user: str, gate: AssistantGate) -> Iterator[bool]:
+        """Yields True with a turn slot on `gate` held, False when the user or it has no room."""
+        if self._users[user] >= 1 or gate.inflight >= gate.max_inflight:
             self.shed += 1
             yield False
             return
-        self._inflight[user] += 1
+        self._users[user] += 1
+        gate.inflight += 1
         try:
             yield True
         finally:
-            self._inflight[user] -= 1
-            if self._inflight[user] <= 0:
-                del self._inflight[user]
+            gate.inflight -= 1
+            self._users[user] -= 1
+            if self._users[user] <= 0:
+                del self._users[user]

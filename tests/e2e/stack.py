@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from chatbot import db
 from chatbot.auth import Principal, issue_token, issue_turn_token
 from chatbot.config import REPO_ROOT
@@ -80,6 +82,31 @@ class Stack:
         """One turn through the web app's /api/chat gateway (as the browser widget does)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return list(post_json(f"{self.web_url}/api/chat", {"message": message}, headers))
+
+    def last_event_id(self) -> int:
+        with psycopg.connect(db.libpq_url(self.db_url)) as conn:
+            return int(conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+
+    def repeat_events(self, sender: str, after_id: int, total: int) -> int:
+        """Append copies of `sender`'s events with id > `after_id` (a turn or a few) until the
+        conversation has `total` events, as if those turns had been repeated; the count."""
+        query = (
+            "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data)"
+            " SELECT sender_id, type_name, timestamp, intent_name, action_name, data"
+            " FROM events, generate_series(1, %(times)s) g WHERE sender_id = %(s)s"
+            " AND id > %(after)s ORDER BY g, id"
+        )
+        count = "SELECT count(*) FROM events WHERE sender_id = %(s)s"
+        with psycopg.connect(db.libpq_url(self.db_url), autocommit=True) as conn:
+            have = int(conn.execute(count, {"s": sender}).fetchone()[0])
+            turn = int(
+                conn.execute(
+                    count + " AND id > %(after)s", {"s": sender, "after": after_id}
+                ).fetchone()[0]
+            )
+            times = max(0, -(-(total - have) // turn))
+            conn.execute(query, {"times": times, "s": sender, "after": after_id})
+            return int(conn.execute(count, {"s": sender}).fetchone()[0])
 
     def rasa_rest(
         self, sender: str, message: str, metadata: dict[str, Any]
