@@ -12,7 +12,11 @@ A turn only needs (a) the last few turns, for the rules and memoization (`max_hi
 turn boundary), preceded by the latest stored event of each kind that carries state: per slot
 its latest `slot` event, the latest `active_loop`, the latest `pause`/`resume`; a `restart` or
 `reset_slots` before the window hides the slot (and loop) events before it, as Rasa's replay
-would. Reverts (`rewind`, `undo`) before the window could resurrect a slot the replay would
+would. Then one `action_listen` (the one before the window's first message): the window's own
+actions were mostly predicted by rules and are hidden from memoization (`hide_rule_turn`), and
+a history with no visible turn at all makes MemoizationPolicy fail (IndexError in
+`_choose_last_user_input`); a conversation read whole always has its visible session start.
+Reverts (`rewind`, `undo`) before the window could resurrect a slot the replay would
 drop, so a session with one there is read whole (this bot has no rule that reverts).
 
 Queries need only the `sender_id` index Rasa creates; the summary query reads the session's
@@ -86,4 +90,6 @@ def session_events(conn: Any, sender: str, limit: int) -> list[dict[str, Any]] |
         "loop_floor": loop_floor,
     }
     state = sorted(conn.execute(STATE_ROWS, params), key=lambda row: row.id)
-    return _decode(state) + _decode(window)
+    events = _decode(window)
+    listen = {"event": "action", "name": "action_listen", "timestamp": events[0].get("timestamp")}
+    return [*_decode(state), listen, *events]

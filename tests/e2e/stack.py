@@ -197,6 +197,10 @@ def spawn(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[byte
         )
 
 
+def _rasa_name(index: int) -> str:
+    return "rasa" if index == 0 else f"rasa{index}"
+
+
 def _prepare_db(pg_dir: Path) -> str:
     url = db.start_embedded(pg_dir, shared=True)
     db.migrate(url)
@@ -209,22 +213,25 @@ def _prepare_db(pg_dir: Path) -> str:
 
 @contextlib.contextmanager
 def running_stack(
-    workdir: Path, secret: str = "e2e-secret-0123456789abcdefghijklmnop"
+    workdir: Path, secret: str = "e2e-secret-0123456789abcdefghijklmnop", rasa_processes: int = 1
 ) -> Iterator[Stack]:
-    """Start everything in `workdir` (Rasa needs ~40 s to load); stop it all on exit."""
+    """Start everything in `workdir` (Rasa needs ~40 s to load); stop it all on exit. With
+    `rasa_processes` > 1 the web app spreads turns over that many Rasa servers (RASA_URL)."""
     if not MODEL.exists():
         raise RuntimeError("no trained model: run scripts/train.sh")
     pg_dir, logs = workdir / "pg", workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     url = _prepare_db(pg_dir)
-    web, rasa, actions = free_port(), free_port(), free_port()
+    web, actions = free_port(), free_port()
+    rasa_ports = [free_port() for _ in range(rasa_processes)]
+    rasa = rasa_ports[0]
     env = {k: v for k, v in os.environ.items() if k not in ("APP_HOST", "ACTIONS_HOST")} | {
         "DATABASE_URL": url,
         "RASA_TRACKER_DB_URL": url,
         "APP_JWT_SECRET": secret,
         "APP_PORT": str(web),
         "RASA_PORT": str(rasa),
-        "RASA_URL": f"http://127.0.0.1:{rasa}",
+        "RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in rasa_ports),
         "ACTION_PORT": str(actions),
         "APP_DATA_DIR": str(workdir),
         "APP_DEV_MODE": "1",  # as scripts/run.sh sets it
@@ -241,12 +248,15 @@ def running_stack(
     )
     ready = {  # Rasa without --enable-api only has its root route ("Hello from Rasa")
         "actions": (f"{stack.actions_url}/health", 60),
-        "rasa": (f"{stack.rasa_url}/", 240),
+        **{_rasa_name(i): (f"http://127.0.0.1:{port}/", 240) for i, port in enumerate(rasa_ports)},
         "web": (f"{stack.web_url}/api/realtime/health", 60),
     }
     try:
         commands = procfile()
-        for name in ready:
+        for i, port in enumerate(rasa_ports):
+            name, env_of = _rasa_name(i), env | {"RASA_PORT": str(port)}
+            stack.procs[name] = spawn(commands["rasa"], env_of, logs / f"{name}.log")
+        for name in ("actions", "web"):
             stack.procs[name] = spawn(commands[name], env, logs / f"{name}.log")
         for name, (url_, timeout_s) in ready.items():
             wait_ready(url_, stack.procs[name], logs / f"{name}.log", timeout_s)
