@@ -23,7 +23,10 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rasa_ext, as `rasa run` sees it
 
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import load_agent
