@@ -34,6 +34,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.processor import MessageProcessor
 from rasa.core.utils import read_endpoints_from_path
+from rasa.utils.common import configure_logging_and_warnings
+from rasa.utils.log_utils import configure_structlog
 
 from rasa_ext.tracker_store import TokenFreeSQLTrackerStore
 
@@ -84,6 +86,8 @@ def _instrument() -> None:
 
 
 async def main(turns: int) -> None:
+    configure_logging_and_warnings(None, None, warn_only_once=True, filter_repeated_logs=True)
+    configure_structlog(None)  # what `rasa run` without --debug sets up
     endpoints = read_endpoints_from_path("endpoints.yml")
     agent = await load_agent("models/dental.tar.gz", endpoints=endpoints)
     token = os.environ["TURN_TOKEN"]
@@ -118,7 +122,7 @@ async def main(turns: int) -> None:
     for stage, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(f"{stage:<58} {1000 * seconds / turns:7.1f} ms/turn  {100 * seconds / total:5.1f} %")
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(45)
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(35)
     print(out.getvalue())
 
 
