@@ -56,8 +56,8 @@ def scrub(value: Any) -> Any:
 
 
 class TokenFreeSQLTrackerStore(SQLTrackerStore):
-    """`SQLTrackerStore` whose `save` writes scrubbed events (rasa 3.6 `save`, plus `scrub`)
-    and whose `retrieve` reads a bounded window of the session."""
+    """`SQLTrackerStore` whose `save` writes scrubbed events (rasa 3.6 `save`, plus `scrub`,
+    in one statement) and whose `retrieve` reads a bounded window of the session."""
 
     def __init__(self, *args: Any, window_events: int = DEFAULT_WINDOW_EVENTS, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -89,19 +89,22 @@ class TokenFreeSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         with self.session_scope() as session:
+            rows = []
             for event in self._additional_events(session, tracker):
                 data = scrub(event.as_dict())
                 intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=intent,
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": intent,
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
                 )
+            if rows:  # one multi-row INSERT (ids in list order), not one ORM flush per event
+                session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
         setattr(tracker, STORED, len(tracker.events))
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
