@@ -28,19 +28,20 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from rasa_ext.window import session_events
+from rasa_ext.window import INDEXES, session_events
 
 logger = logging.getLogger(__name__)
 
 SECRET_KEYS = frozenset({"token", "access_token", "id_token", "authorization"})
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 REDACTED = "[redacted]"
-DEFAULT_WINDOW_EVENTS = 120
+DEFAULT_WINDOW_EVENTS = 60
 STORED = "_rasa_ext_stored_events"  # attribute on trackers this store built or saved
 
 
@@ -62,13 +63,26 @@ class TokenFreeSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, window_events: int = DEFAULT_WINDOW_EVENTS, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.window_events = int(os.environ.get("RASA_TRACKER_WINDOW_EVENTS", window_events))
+        if self.window_events > 0 and self.engine.dialect.name == "postgresql":
+            self._create_indexes()
+
+    def _create_indexes(self) -> None:
+        """The bounded read's indexes (IF NOT EXISTS: several Rasa servers may race here; a
+        loser logs and carries on, the winner's index serves both)."""
+        for ddl in INDEXES:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text(ddl))
+            except sa.exc.SQLAlchemyError as exc:
+                logger.warning("could not create an events index (%s): %s", ddl, exc)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         bounded = self.window_events > 0 and self.engine.dialect.name == "postgresql"
         if not bounded:
             return await super().retrieve(sender_id)
         with self.engine.connect() as conn:
-            events = session_events(conn, sender_id, self.window_events)
+            slots = [slot.name for slot in self.domain.slots]
+            events = session_events(conn, sender_id, self.window_events, slots)
         if events is None:
             tracker = await super().retrieve(sender_id)
         elif not events:

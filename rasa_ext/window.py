@@ -19,8 +19,10 @@ a history with no visible turn at all makes MemoizationPolicy fail (IndexError i
 Reverts (`rewind`, `undo`) before the window could resurrect a slot the replay would
 drop, so a session with one there is read whole (this bot has no rule that reverts).
 
-Queries need only the `sender_id` index Rasa creates; the summary query reads the session's
-state-carrying rows, not their JSON.
+Every query is an index probe (two indexes on Rasa's `events` table, created by the tracker
+store at start-up if missing): the last N rows by (sender_id, id), and per slot its latest
+`slot` row by (sender_id, type_name, action_name, id), so the read costs the same at event 100
+and at event 50,000.
 """
 
 from __future__ import annotations
@@ -30,37 +32,48 @@ from typing import Any
 
 import sqlalchemy as sa
 
-STATE_TYPES = ("slot", "active_loop", "pause", "resume")
 FLOOR_TYPES = ("restart", "reset_slots", "rewind", "undo")
 
+INDEXES = (  # every query below is an index probe; Rasa's own index is `sender_id` alone
+    "CREATE INDEX IF NOT EXISTS events_sender_id_id ON events (sender_id, id)",
+    "CREATE INDEX IF NOT EXISTS events_sender_type_name_id"
+    " ON events (sender_id, type_name, action_name, id)",
+)
 LAST_ROWS = sa.text(
-    "SELECT id, type_name, data FROM events WHERE sender_id = :sender AND id >= :start"
-    " ORDER BY id DESC LIMIT :limit"
+    "SELECT id, type_name, data FROM events WHERE sender_id = :sender ORDER BY id DESC LIMIT :limit"
 )
 SESSION_START = sa.text(
     "SELECT max(id) FROM events WHERE sender_id = :sender AND type_name = 'session_started'"
 )
 FLOORS = sa.text(
-    "SELECT type_name, max(id) FROM events WHERE sender_id = :sender AND id >= :start"
-    " AND id < :stop AND type_name IN :types GROUP BY type_name"
-).bindparams(sa.bindparam("types", expanding=True))
+    "SELECT t.type_name, (SELECT max(id) FROM events WHERE sender_id = :sender"
+    " AND type_name = t.type_name AND id >= :start AND id < :stop)"
+    " FROM unnest(CAST(:types AS text[])) AS t(type_name)"
+)
+_LATEST = (
+    "(SELECT id, data FROM events WHERE sender_id = :sender AND {where}"
+    " AND id >= {floor} AND id < :stop ORDER BY id DESC LIMIT 1)"
+)
 STATE_ROWS = sa.text(
-    "SELECT DISTINCT ON (type_name IN ('pause', 'resume'), slot) id, data FROM ("
-    " SELECT id, type_name, data, CASE WHEN type_name = 'slot' THEN action_name END AS slot"
-    " FROM events WHERE sender_id = :sender AND id < :stop AND type_name IN :types"
-    " AND id >= CASE WHEN type_name = 'slot' THEN :slot_floor ELSE :loop_floor END) e"
-    " ORDER BY type_name IN ('pause', 'resume'), slot, id DESC"
-).bindparams(sa.bindparam("types", expanding=True))
+    "SELECT e.id, e.data FROM unnest(CAST(:slots AS text[])) AS n(name) CROSS JOIN LATERAL "
+    + _LATEST.format(where="type_name = 'slot' AND action_name = n.name", floor=":slot_floor")
+    + " e UNION ALL "
+    + _LATEST.format(where="type_name = 'active_loop'", floor=":loop_floor")
+    + " UNION ALL "
+    + _LATEST.format(where="type_name IN ('pause', 'resume')", floor=":loop_floor")
+)
 
 
 def _decode(rows: list[Any]) -> list[dict[str, Any]]:
     return [json.loads(row.data) for row in rows]
 
 
-def session_events(conn: Any, sender: str, limit: int) -> list[dict[str, Any]] | None:
+def session_events(
+    conn: Any, sender: str, limit: int, slots: list[str]
+) -> list[dict[str, Any]] | None:
     """The event dicts to rebuild `sender`'s tracker from, in order, or None for "read the
     whole session" (short sessions are read whole by this query too)."""
-    newest = list(conn.execute(LAST_ROWS, {"sender": sender, "start": 0, "limit": limit + 1}))
+    newest = list(conn.execute(LAST_ROWS, {"sender": sender, "limit": limit + 1}))
     newest.reverse()
     for i in range(len(newest) - 1, -1, -1):
         if newest[i].type_name == "session_started":
@@ -73,11 +86,8 @@ def session_events(conn: Any, sender: str, limit: int) -> list[dict[str, Any]] |
     window = newest[first_user:]
     start = conn.execute(SESSION_START, {"sender": sender}).scalar() or 0
     stop = window[0].id
-    floors = dict(
-        conn.execute(
-            FLOORS, {"sender": sender, "start": start, "stop": stop, "types": list(FLOOR_TYPES)}
-        ).all()
-    )
+    bounds = {"sender": sender, "start": start, "stop": stop, "types": list(FLOOR_TYPES)}
+    floors = dict(conn.execute(FLOORS, bounds).all())
     if floors.get("rewind") or floors.get("undo"):
         return None
     loop_floor = max(start, floors.get("restart") or 0)
@@ -85,7 +95,7 @@ def session_events(conn: Any, sender: str, limit: int) -> list[dict[str, Any]] |
     params = {
         "sender": sender,
         "stop": stop,
-        "types": list(STATE_TYPES),
+        "slots": slots,
         "slot_floor": slot_floor,
         "loop_floor": loop_floor,
     }
