@@ -8,6 +8,11 @@
 - Load shedding: at most `max_inflight` turns in flight to each Rasa server and one per user;
   beyond that 503 `assistant_busy` with `Retry-After` at once, instead of queueing requests
   whose callers would time out while Rasa still worked through them.
+- The bound adapts (additive increase, multiplicative decrease, as TCP's congestion window):
+  a turn answered later than `target_s` shrinks a server's limit by a fifth, a quicker one
+  grows it by 1/limit, between 1 and `max_inflight`. Turns wait for Rasa's one core behind the
+  ones in flight, so on a slow or shared machine fewer of them may be in flight for answers to
+  stay under a second; the rest get 503 at once.
 - Several Rasa servers (`RASA_URL` comma-separated): each turn goes to the ready server with
   the fewest turns in flight. Any server may take any turn: the tracker is in SQL, Rasa saves
   it before it answers, and one user never has two turns in flight, so no two servers hold
@@ -74,9 +79,12 @@ class AssistantGate:
         ready_ttl_s: float = 30.0,
         not_ready_ttl_s: float = 1.0,
         progress_file: Path,
+        target_s: float = 0.8,
     ) -> None:
         self.rasa_url = rasa_url.rstrip("/")
         self.max_inflight = max_inflight
+        self.limit = float(max_inflight)
+        self.target_s = target_s
         self.ready_ttl_s, self.not_ready_ttl_s = ready_ttl_s, not_ready_ttl_s
         self.progress_file = progress_file
         self._checked: tuple[float, Readiness] | None = None
@@ -91,6 +99,17 @@ class AssistantGate:
         known = await self._probe(session)
         self._checked = (now, known)
         return known
+
+    def admits(self) -> bool:
+        return self.inflight < max(1, int(self.limit))
+
+    def record(self, seconds: float) -> None:
+        """How long a turn on this server took, from the gateway's side (a refused-as-late
+        turn counts as slow)."""
+        if seconds > self.target_s:
+            self.limit = max(1.0, self.limit * 0.8)
+        else:
+            self.limit = min(float(self.max_inflight), self.limit + 1 / self.limit)
 
     def mark_unreachable(self) -> None:
         """A forward failed to connect: probe again on the next turn."""
@@ -136,7 +155,7 @@ class AssistantPool:
     @contextmanager
     def slot(self, user: str, gate: AssistantGate) -> Iterator[bool]:
         """Yields True with a turn slot on `gate` held, False when the user or it has no room."""
-        if self._users[user] >= 1 or gate.inflight >= gate.max_inflight:
+        if self._users[user] >= 1 or not gate.admits():
             self.shed += 1
             yield False
             return

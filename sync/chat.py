@@ -141,11 +141,14 @@ async def _forward(
         },
     }
     url = f"{gate.rasa_url}/webhooks/rest/webhook"
+    started = time.monotonic()
     try:
         async with app[CHAT_HTTP].post(url, json=body, headers=deadline) as resp:
             if resp.status == 503 and EXPIRED_CODE in await resp.text():
                 log.info("rasa skipped a turn past its deadline for sender %s", principal.sub)
+                gate.record(float("inf"))
                 return _unavailable("assistant_busy", BUSY, retry_after_s=1)
+            gate.record(time.monotonic() - started)
             if resp.status != 200:
                 log.warning("rasa answered %s for sender %s", resp.status, principal.sub)
                 return _unavailable()

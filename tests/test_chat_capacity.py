@@ -100,3 +100,24 @@ async def test_a_server_that_is_down_is_skipped_while_another_is_up(aiohttp_clie
         resp = await client.post("/api/chat", json={"message": "hi"}, headers=_auth(sub, ident))
         assert resp.status == 200, await resp.text()
     assert len(a.headers) == 3
+
+
+def test_the_in_flight_bound_shrinks_when_answers_are_slow_and_grows_back() -> None:
+    from pathlib import Path
+
+    from sync.assistant import AssistantGate
+
+    gate = AssistantGate("http://rasa", max_inflight=8, progress_file=Path("/none"))
+    gate.inflight = 1
+    for _ in range(12):
+        gate.record(2.5)  # answers later than a second: fewer turns may wait
+    assert gate.limit == 1.0 and not gate.admits()
+    gate.inflight = 0
+    assert gate.admits()  # never below one turn in flight
+    for _ in range(60):
+        gate.record(0.1)
+    assert gate.limit == 8.0
+    gate.inflight = 7
+    assert gate.admits()
+    gate.inflight = 8
+    assert not gate.admits()
