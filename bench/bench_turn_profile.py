@@ -26,6 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=40)
     parser.add_argument("--window", type=int, default=None, help="RASA_TRACKER_WINDOW_EVENTS")
+    parser.add_argument("--long", type=int, default=0, help="compare a turn at this many events")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, running_stack(Path(tmp)) as stack:
         patient = Principal(sub="profile", role="patient", patient_id=1)
@@ -37,6 +38,8 @@ def main() -> None:
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "PYTHONWARNINGS": "ignore",
         }
+        if args.long:
+            env["PROFILE_LONG"] = str(args.long)
         if args.window is not None:
             env["RASA_TRACKER_WINDOW_EVENTS"] = str(args.window)
         python = str(REPO_ROOT / ".venv-rasa" / "bin" / "python")

@@ -85,6 +85,70 @@ def _instrument() -> None:
     InMemoryLockStore.lock = lock  # type: ignore[method-assign]
 
 
+def _engine(agent: Any) -> Any:
+    store = agent.tracker_store
+    while hasattr(store, "_tracker_store"):  # Rasa's fail-safe / awaitable wrappers
+        store = store._tracker_store
+    return store.engine
+
+
+COPY = (
+    "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data)"
+    " SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events,"
+    " generate_series(1, :n) g WHERE sender_id = :s AND id > :a ORDER BY g, id"
+)
+
+
+def _copy_turn(agent: Any, sender: str, after_id: int, total: int) -> None:
+    """Repeat `sender`'s events after `after_id` in the events table up to `total` events."""
+    import sqlalchemy as sa
+
+    engine = _engine(agent)
+    with engine.begin() as conn:
+        have = conn.execute(
+            sa.text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}
+        ).scalar()
+        per = conn.execute(
+            sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND id > :a"),
+            {"s": sender, "a": after_id},
+        ).scalar()
+        conn.execute(
+            sa.text(COPY),
+            {"n": max(0, -(-(total - have) // per)), "s": sender, "a": after_id},
+        )
+
+
+async def long_versus_short(agent: Any, turn: Any, events: int) -> None:
+    """The same question in fresh conversations and in one `events` long, stage by stage."""
+    import sqlalchemy as sa
+
+    engine = _engine(agent)
+    question = "what are your opening hours?"
+    await turn("profile-long", "hi")
+    with engine.connect() as conn:
+        last = conn.execute(sa.text("SELECT max(id) FROM events")).scalar()
+    await turn("profile-long", question)
+    _copy_turn(agent, "profile-long", last, events)
+    with engine.begin() as conn:
+        conn.execute(sa.text("ANALYZE events"))  # what autovacuum does after a bulk insert
+    for label, senders in (
+        ("10 events", [f"profile-short-{i}" for i in range(10)]),
+        (f"{events} events", ["profile-long"] * 10),
+    ):
+        for sender in senders:
+            if sender != "profile-long":
+                await turn(sender, "hi")
+        spent.clear()
+        took = [await turn(sender, question) for sender in senders]
+        print(
+            json.dumps(
+                {"conversation": label, "p50_turn_ms": round(1000 * statistics.median(took), 1)}
+            )
+        )
+        for stage, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+            print(f"  {stage:<58} {1000 * seconds / len(took):7.1f} ms/turn")
+
+
 async def main(turns: int) -> None:
     configure_logging_and_warnings(None, None, warn_only_once=True, filter_repeated_logs=True)
     configure_structlog(None)  # what `rasa run` without --debug sets up
@@ -102,6 +166,9 @@ async def main(turns: int) -> None:
 
     for text in TURNS:  # warm up: TensorFlow graphs, connections
         await turn("profile-warmup", text)
+    if os.environ.get("PROFILE_LONG"):
+        await long_versus_short(agent, turn, int(os.environ["PROFILE_LONG"]))
+        return
     spent.clear()
     totals: list[float] = []
     profile = cProfile.Profile()

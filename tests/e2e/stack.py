@@ -106,6 +106,7 @@ class Stack:
             )
             times = max(0, -(-(total - have) // turn))
             conn.execute(query, {"times": times, "s": sender, "after": after_id})
+            conn.execute("ANALYZE events")  # what autovacuum does after a bulk insert
             return int(conn.execute(count, {"s": sender}).fetchone()[0])
 
     def rasa_rest(
