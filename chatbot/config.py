@@ -70,7 +70,7 @@ class Settings(BaseModel):
     actions_host: str = LOOPBACK
     jwt_secret: str = Field(default="", repr=False)
     jwt_ttl_s: int = 12 * 3600
-    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_url: str = "http://127.0.0.1:5005"  # several Rasa servers: comma-separated
     action_port: int = 5055
     heartbeat_s: float = 30.0
     poll_interval_s: float = 2.0
@@ -83,7 +83,8 @@ class Settings(BaseModel):
     max_live_holds_per_patient: int = Field(default=2, ge=0)
     max_future_appointments_per_patient: int = Field(default=8, ge=0)
     max_chat_chars: int = 2000
-    chat_max_inflight: int = Field(default=8, ge=1)  # turns in flight to Rasa, then 503
+    chat_max_inflight: int = Field(default=8, ge=1)  # turns in flight per Rasa server, then 503
+    chat_start_deadline_s: float = Field(default=1.0, gt=0)  # Rasa skips a turn not begun by then
     progress_file: Path = REPO_ROOT / "models" / ".progress.json"  # scripts/train_progress.py
     max_body_bytes: int = 64 * 1024
     client_queue_size: int = 1000
@@ -98,6 +99,10 @@ class Settings(BaseModel):
                 "Bind 127.0.0.1 or set APP_DEV_MODE=0."
             )
         return self
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [u.strip().rstrip("/") for u in self.rasa_url.split(",") if u.strip()]
 
     @property
     def pg_dir(self) -> Path:
@@ -128,6 +133,7 @@ class Settings(BaseModel):
             dev_mode=env.get("APP_DEV_MODE", "0").lower() in ("1", "true", "yes"),
             log_level=env.get("LOG_LEVEL", "INFO"),
             chat_max_inflight=int(env.get("APP_CHAT_MAX_INFLIGHT", "8")),
+            chat_start_deadline_s=float(env.get("APP_CHAT_START_DEADLINE_S", "1")),
             progress_file=Path(
                 env.get("APP_PROGRESS_FILE", str(REPO_ROOT / "models" / ".progress.json"))
             ),

@@ -4,3 +4,7 @@ Standalone on purpose: nothing here imports `chatbot`, `sync` or `actions` (thei
 dependencies are not installed in Rasa's virtualenv). Rasa finds this package because it
 puts its working directory (the repository root) on `sys.path`.
 """
+
+from rasa_ext import speedups
+
+speedups.install()

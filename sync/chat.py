@@ -6,11 +6,17 @@ client-sent `sender` is ignored) and the metadata carries a turn token minted fo
 of exactly this user. The turn token opens nothing but the action server (the web app refuses
 any token with an audience), and Rasa's tracker store strips it before anything is persisted
 (rasa_ext.tracker_store). The reply is Rasa's JSON list.
+
+Each forward carries `X-Turn-Deadline` (epoch seconds, `chat_start_deadline_s` ahead): Rasa
+(rasa_ext.channels) refuses to begin a turn after it, so a turn that waited too long in a busy
+Rasa is never processed once it no longer can be answered in time; the gateway turns that
+refusal into 503 `assistant_busy` (nothing was processed, so the widget's retry is safe).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 from unicodedata import category
@@ -22,7 +28,7 @@ from pydantic import BaseModel
 from chatbot.auth import TURN_TOKEN_TTL_S, Principal, issue_turn_token
 from chatbot.config import Settings
 from chatbot.errors import BookingError
-from sync.assistant import AssistantGate
+from sync.assistant import AssistantGate, AssistantPool
 from sync.jsonapi import json_error, parse_json, require_json_media_type
 from sync.keys import SETTINGS, principal_from_request
 from sync.ratelimit import SlidingWindowLimiter, too_many
@@ -35,7 +41,10 @@ RASA_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=3)
 
 CHAT_HTTP = web.AppKey("chat_http", aiohttp.ClientSession)
 CHAT_LIMITER = web.AppKey("chat_limiter", SlidingWindowLimiter)
-CHAT_GATE = web.AppKey("chat_gate", AssistantGate)
+CHAT_POOL = web.AppKey("chat_pool", AssistantPool)
+DEADLINE_HEADER = "X-Turn-Deadline"
+EXPIRED_CODE = "turn_deadline_passed"  # what rasa_ext.channels answers (503) past the deadline
+BUSY = "The assistant is busy; retrying in a moment."
 
 
 class ChatIn(BaseModel):
@@ -94,32 +103,33 @@ async def chat(request: web.Request) -> web.StreamResponse:
     message = await _read_message(request, settings)
     if isinstance(message, web.Response):
         return message
-    gate = request.app[CHAT_GATE]
-    readiness = await gate.readiness(request.app[CHAT_HTTP])
+    pool = request.app[CHAT_POOL]
+    gate, readiness = await pool.choose(principal.sub, request.app[CHAT_HTTP])
     if not readiness.ready:
         return _unavailable("assistant_starting", readiness.message(), retry_after_s=5)
-    with gate.slot(principal.sub) as admitted:
+    with pool.slot(principal.sub, gate) as admitted:
         if not admitted:
-            return _unavailable(
-                "assistant_busy", "The assistant is busy; retrying in a moment.", retry_after_s=1
-            )
-        return await _forward(request.app, principal, token, message)
+            return _unavailable("assistant_busy", BUSY, retry_after_s=1)
+        if request.transport is None or request.transport.is_closing():
+            return _unavailable("assistant_busy", BUSY, retry_after_s=1)  # the caller is gone
+        return await _forward(request.app, gate, principal, token, message)
 
 
 async def chat_status(request: web.Request) -> web.Response:
     """`GET /api/chat/status` (any valid token): ready | starting | training (+ percent)."""
     try:
-        principal_from_request(request)
+        principal = principal_from_request(request)
     except BookingError as exc:
         return json_error(exc.http_status, exc.code, str(exc))
-    readiness = await request.app[CHAT_GATE].readiness(request.app[CHAT_HTTP])
+    _, readiness = await request.app[CHAT_POOL].choose(principal.sub, request.app[CHAT_HTTP])
     return web.json_response(readiness.as_json())
 
 
 async def _forward(
-    app: web.Application, principal: Principal, token: str, message: str
+    app: web.Application, gate: AssistantGate, principal: Principal, token: str, message: str
 ) -> web.Response:
     settings = app[SETTINGS]
+    deadline = {DEADLINE_HEADER: f"{time.time() + settings.chat_start_deadline_s:.3f}"}
     body = {
         "sender": principal.sub,
         "message": message,
@@ -130,16 +140,22 @@ async def _forward(
             "dentist_id": principal.dentist_id,
         },
     }
-    url = f"{settings.rasa_url.rstrip('/')}/webhooks/rest/webhook"
+    url = f"{gate.rasa_url}/webhooks/rest/webhook"
+    started = time.monotonic()
     try:
-        async with app[CHAT_HTTP].post(url, json=body) as resp:
+        async with app[CHAT_HTTP].post(url, json=body, headers=deadline) as resp:
+            if resp.status == 503 and EXPIRED_CODE in await resp.text():
+                log.info("rasa skipped a turn past its deadline for sender %s", principal.sub)
+                gate.record(float("inf"))
+                return _unavailable("assistant_busy", BUSY, retry_after_s=1)
+            gate.record(time.monotonic() - started)
             if resp.status != 200:
                 log.warning("rasa answered %s for sender %s", resp.status, principal.sub)
                 return _unavailable()
             replies: Any = await resp.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         log.warning("rasa unreachable at %s: %s", url, exc.__class__.__name__)
-        app[CHAT_GATE].mark_unreachable()
+        gate.mark_unreachable()
         return _unavailable()
     if not isinstance(replies, list):
         log.warning("rasa replied with %s, not a list", type(replies).__name__)
@@ -163,8 +179,8 @@ def setup_chat(app: web.Application) -> None:
     Needs `app[SETTINGS]` (jwt secret, rasa_url, limits)."""
     settings = app[SETTINGS]
     app[CHAT_LIMITER] = SlidingWindowLimiter(settings.chat_rate_limit, settings.chat_rate_window_s)
-    app[CHAT_GATE] = AssistantGate(
-        settings.rasa_url,
+    app[CHAT_POOL] = AssistantPool(
+        settings.rasa_urls,
         max_inflight=settings.chat_max_inflight,
         progress_file=settings.progress_file,
     )

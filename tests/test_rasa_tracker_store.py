@@ -113,3 +113,86 @@ def test_endpoints_yml_as_rasa_reads_it() -> None:
         "rasa_ext.tracker_store.TokenFreeSQLTrackerStore",
         "postgresql://u:@/db?host=/tmp",
     ]
+
+
+LONG_SCRIPT = """
+import asyncio, json, sys
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, AllSlotsReset, BotUttered,
+    SessionStarted, SlotSet, UserUttered)
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa_ext.tracker_store import TokenFreeSQLTrackerStore
+
+url, sender, turns = sys.argv[1], sys.argv[2], int(sys.argv[3])
+domain = Domain.load("domain.yml")
+stock = SQLTrackerStore(host=url, dialect="postgresql", domain=domain)
+bounded = TokenFreeSQLTrackerStore(host=url, dialect="postgresql", domain=domain,
+                                   window_events=60)
+tracker = DialogueStateTracker(sender, domain.slots)
+def turn(text, intent, *extra, hidden=False):
+    for event in (UserUttered(text, {"name": intent}), *extra,
+                  BotUttered("ok"), ActionExecuted("action_listen", hide_rule_turn=hidden)):
+        tracker.update(event, domain)
+for event in (ActionExecuted("action_session_start"), SessionStarted(),
+              ActionExecuted("action_listen")):
+    tracker.update(event, domain)
+turn("book a crown", "book_appointment", SlotSet("treatment", "checkup"),
+     ActionExecuted("booking_form"), ActiveLoop("booking_form"))
+turn("forget it", "stop", AllSlotsReset(), ActiveLoop(None))
+turn("book a filling with dr lee", "book_appointment", SlotSet("treatment", "filling"),
+     SlotSet("dentist", "Dr Lee"), ActionExecuted("booking_form"), ActiveLoop("booking_form"))
+for i in range(turns):  # questions in the middle of the form; `when` keeps changing
+    turn(f"question {i}", "clinic_info", SlotSet("when", f"w{i}"),  # as RulePolicy logs them
+         ActionExecuted("utter_clinic_info", hide_rule_turn=True),
+         ActionExecuted("booking_form", hide_rule_turn=True), hidden=True)
+asyncio.run(stock.save(tracker))
+
+def memo_states(t):  # as MemoizationPolicy sees it right after the form ran (rule turn)
+    t = t.copy()
+    t.update(UserUttered("yes", {"name": "affirm"}), domain)
+    t.update(ActionExecuted("booking_form", hide_rule_turn=True), domain)
+    return len(t.past_states(domain, ignore_rule_only_turns=True))
+def state(t):
+    return {"events": len(t.events), "slots": t.current_slot_values(),
+            "loop": t.active_loop_name, "text": t.latest_message.text,
+            "states": t.past_states(domain)[-5:],
+            "memo_states": memo_states(t)}
+full, window = asyncio.run(stock.retrieve(sender)), asyncio.run(bounded.retrieve(sender))
+before = {"stock": state(full), "bounded": state(window)}
+turn_events = [UserUttered("next friday", {"name": "inform"}), SlotSet("when", "friday"),
+               ActionExecuted("booking_form"), ActionExecuted("action_listen")]
+for event in turn_events:
+    window.update(event, domain)
+asyncio.run(bounded.save(window))
+after = asyncio.run(stock.retrieve(sender))
+print(json.dumps({"before": before, "after": state(after)}, default=str))
+"""
+
+
+@pytest.mark.timeout(600)
+def test_a_long_session_reads_a_bounded_window_with_the_same_state(db_url: str) -> None:
+    """5,000+ events: the bounded read carries the slots, the form and the last turns the
+    policies look at, and saving appends exactly the turn's events."""
+    done = subprocess.run(
+        [str(RASA_PY), "-c", LONG_SCRIPT, libpq_url(db_url), "long-talker", "850"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=540,
+        env={"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false", "HOME": "/tmp"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    stock, bounded, after = result["before"]["stock"], result["before"]["bounded"], result["after"]
+    assert stock["events"] > 5000
+    assert bounded["events"] <= 60 + 5  # the window, one event per state carried, one listen
+    assert bounded["slots"] == stock["slots"]
+    assert stock["slots"]["treatment"] == "filling" and stock["slots"]["when"] == "w849"
+    assert bounded["loop"] == stock["loop"] == "booking_form"
+    assert bounded["text"] == stock["text"] == "question 849"
+    assert bounded["states"] == stock["states"]
+    assert bounded["memo_states"] > 0  # memoization needs one turn it may see
+    assert after["events"] == stock["events"] + 4
+    assert after["slots"]["when"] == "friday" and after["slots"]["dentist"] == "Dr Lee"
+    assert after["loop"] == "booking_form"

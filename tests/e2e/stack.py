@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from chatbot import db
 from chatbot.auth import Principal, issue_token, issue_turn_token
 from chatbot.config import REPO_ROOT
@@ -80,6 +82,32 @@ class Stack:
         """One turn through the web app's /api/chat gateway (as the browser widget does)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return list(post_json(f"{self.web_url}/api/chat", {"message": message}, headers))
+
+    def last_event_id(self) -> int:
+        with psycopg.connect(db.libpq_url(self.db_url)) as conn:
+            return int(conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+
+    def repeat_events(self, sender: str, after_id: int, total: int) -> int:
+        """Append copies of `sender`'s events with id > `after_id` (a turn or a few) until the
+        conversation has `total` events, as if those turns had been repeated; the count."""
+        query = (
+            "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data)"
+            " SELECT sender_id, type_name, timestamp, intent_name, action_name, data"
+            " FROM events, generate_series(1, %(times)s) g WHERE sender_id = %(s)s"
+            " AND id > %(after)s ORDER BY g, id"
+        )
+        count = "SELECT count(*) FROM events WHERE sender_id = %(s)s"
+        with psycopg.connect(db.libpq_url(self.db_url), autocommit=True) as conn:
+            have = int(conn.execute(count, {"s": sender}).fetchone()[0])
+            turn = int(
+                conn.execute(
+                    count + " AND id > %(after)s", {"s": sender, "after": after_id}
+                ).fetchone()[0]
+            )
+            times = max(0, -(-(total - have) // turn))
+            conn.execute(query, {"times": times, "s": sender, "after": after_id})
+            conn.execute("ANALYZE events")  # what autovacuum does after a bulk insert
+            return int(conn.execute(count, {"s": sender}).fetchone()[0])
 
     def rasa_rest(
         self, sender: str, message: str, metadata: dict[str, Any]
@@ -170,6 +198,10 @@ def spawn(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[byte
         )
 
 
+def _rasa_name(index: int) -> str:
+    return "rasa" if index == 0 else f"rasa{index}"
+
+
 def _prepare_db(pg_dir: Path) -> str:
     url = db.start_embedded(pg_dir, shared=True)
     db.migrate(url)
@@ -182,22 +214,25 @@ def _prepare_db(pg_dir: Path) -> str:
 
 @contextlib.contextmanager
 def running_stack(
-    workdir: Path, secret: str = "e2e-secret-0123456789abcdefghijklmnop"
+    workdir: Path, secret: str = "e2e-secret-0123456789abcdefghijklmnop", rasa_processes: int = 1
 ) -> Iterator[Stack]:
-    """Start everything in `workdir` (Rasa needs ~40 s to load); stop it all on exit."""
+    """Start everything in `workdir` (Rasa needs ~40 s to load); stop it all on exit. With
+    `rasa_processes` > 1 the web app spreads turns over that many Rasa servers (RASA_URL)."""
     if not MODEL.exists():
         raise RuntimeError("no trained model: run scripts/train.sh")
     pg_dir, logs = workdir / "pg", workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     url = _prepare_db(pg_dir)
-    web, rasa, actions = free_port(), free_port(), free_port()
+    web, actions = free_port(), free_port()
+    rasa_ports = [free_port() for _ in range(rasa_processes)]
+    rasa = rasa_ports[0]
     env = {k: v for k, v in os.environ.items() if k not in ("APP_HOST", "ACTIONS_HOST")} | {
         "DATABASE_URL": url,
         "RASA_TRACKER_DB_URL": url,
         "APP_JWT_SECRET": secret,
         "APP_PORT": str(web),
         "RASA_PORT": str(rasa),
-        "RASA_URL": f"http://127.0.0.1:{rasa}",
+        "RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in rasa_ports),
         "ACTION_PORT": str(actions),
         "APP_DATA_DIR": str(workdir),
         "APP_DEV_MODE": "1",  # as scripts/run.sh sets it
@@ -214,12 +249,15 @@ def running_stack(
     )
     ready = {  # Rasa without --enable-api only has its root route ("Hello from Rasa")
         "actions": (f"{stack.actions_url}/health", 60),
-        "rasa": (f"{stack.rasa_url}/", 240),
+        **{_rasa_name(i): (f"http://127.0.0.1:{port}/", 240) for i, port in enumerate(rasa_ports)},
         "web": (f"{stack.web_url}/api/realtime/health", 60),
     }
     try:
         commands = procfile()
-        for name in ready:
+        for i, port in enumerate(rasa_ports):
+            name, env_of = _rasa_name(i), env | {"RASA_PORT": str(port)}
+            stack.procs[name] = spawn(commands["rasa"], env_of, logs / f"{name}.log")
+        for name in ("actions", "web"):
             stack.procs[name] = spawn(commands[name], env, logs / f"{name}.log")
         for name, (url_, timeout_s) in ready.items():
             wait_ready(url_, stack.procs[name], logs / f"{name}.log", timeout_s)
