@@ -57,6 +57,12 @@ class Event:
         return text
 
 
+def dentist_sees(event: Event) -> bool:
+    """Whether the event's dentist (if it names one) receives it; the hub's dentist index and
+    `view_for` both ask this."""
+    return event.type != WAITLIST_OFFERED
+
+
 def view_for(principal: Principal, event: Event) -> str | None:
     """The JSON text this principal may receive for `event`, or None when hidden."""
     if event.type == AVAILABILITY:
@@ -65,8 +71,8 @@ def view_for(principal: Principal, event: Event) -> str | None:
         if principal.role == "dentist":
             return event.to_json() if event.dentist_id == principal.dentist_id else None
         return event.to_json(redacted=True)
-    if event.type == WAITLIST_OFFERED and principal.role == "dentist":
-        return None  # an offer is between the clinic and that patient
+    if principal.role == "dentist" and not dentist_sees(event):
+        return None  # e.g. a waitlist offer is between the clinic and that patient
     if principal.may_see(event.dentist_id, event.patient_id):
         return event.to_json()
     return None

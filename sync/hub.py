@@ -28,7 +28,7 @@ from typing import Any
 from aiohttp import WSCloseCode
 
 from chatbot.auth import Principal
-from chatbot.events import AVAILABILITY, Event
+from chatbot.events import AVAILABILITY, Event, dentist_sees
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class EventHub:
             self.published += 1
             full = Outgoing.of(event)
             self._offer(self._admins, full)
-            if event.dentist_id is not None:
+            if event.dentist_id is not None and dentist_sees(event):
                 self._offer(self._by_dentist.get(event.dentist_id), full)
             if event.type == AVAILABILITY:  # every patient page refreshes its offered slots
                 self._to_patients(None, Outgoing.of(event, redacted=True))

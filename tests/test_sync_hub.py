@@ -57,7 +57,8 @@ async def test_hub_routes_each_event_exactly_as_view_for_decides() -> None:
     subs = [hub.subscribe(p) for p in principals]
     now = dt.datetime.now(dt.timezone.utc)
     events = []
-    for kind in ("appointment.created", "hold.expired", "handoff.requested", AVAILABILITY):
+    kinds = ("appointment.created", "hold.expired", "handoff.requested", "waitlist.offered")
+    for kind in (*kinds, AVAILABILITY):
         for dentist_id in (None, 1, 2, 3):
             for patient_id in (None, 1, 2, 3):
                 data = {"source": "availability_rule", "op": "INSERT", "reason": "private"}
