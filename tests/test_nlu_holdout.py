@@ -32,14 +32,15 @@ TEST_STORIES = REPO_ROOT / "tests" / "stories"
 TRAINING = REPO_ROOT / "data"
 NLU_REPORT = REPO_ROOT / "docs" / "nlu"
 
-# Regression floors, a little under what the model reached on the hold-out (2026-12-04, rule
-# dialogue + lay-term data: intent accuracy 0.914, macro F1 0.920, treatment F1 0.917,
-# dentist F1 0.962; first measured 0.905/0.913/0.912/0.962). CI retrains before pytest, hence
-# the margin. Raise them as the model improves; never lower them silently.
+# Regression floors, a little under what the model reached on the hold-out (2026-12-04, 583
+# messages with the waitlist/unblock intents, DIET 50 epochs: intent accuracy 0.928, macro F1
+# 0.931, treatment F1 0.949, dentist F1 0.968; the session before: 0.914/0.920/0.917/0.962).
+# CI retrains before pytest and runs differ by about ±0.01, hence the margin. Raise them as the
+# model improves; never lower them silently.
 FLOOR = {
-    "intent_accuracy": 0.90,
-    "macro_f1": 0.905,
-    "treatment_f1": 0.90,
+    "intent_accuracy": 0.91,
+    "macro_f1": 0.915,
+    "treatment_f1": 0.925,
     "dentist_f1": 0.945,
 }
 
