@@ -52,6 +52,10 @@ def is_loopback(host: str) -> bool:
         return False  # "", "0.0.0.0"-like names and hostnames may reach the network
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes")
+
+
 @dataclass(frozen=True)
 class PatientLimits:
     """What one patient may hold/book through self-service (web page or chat)."""
@@ -87,6 +91,7 @@ class Settings(BaseModel):
     progress_file: Path = REPO_ROOT / "models" / ".progress.json"  # scripts/train_progress.py
     max_body_bytes: int = 64 * 1024
     client_queue_size: int = 1000
+    metrics_public: bool = False  # GET /metrics without a token (APP_METRICS_PUBLIC=1)
 
     @model_validator(mode="after")
     def _demo_sign_in_only_on_loopback(self) -> Settings:
@@ -124,8 +129,9 @@ class Settings(BaseModel):
             action_port=int(env.get("ACTION_PORT", "5055")),
             heartbeat_s=float(env.get("APP_HEARTBEAT_S", "30")),
             poll_interval_s=float(env.get("APP_POLL_INTERVAL_S", "2")),
-            dev_mode=env.get("APP_DEV_MODE", "0").lower() in ("1", "true", "yes"),
+            dev_mode=_flag(env.get("APP_DEV_MODE", "0")),
             log_level=env.get("LOG_LEVEL", "INFO"),
+            metrics_public=_flag(env.get("APP_METRICS_PUBLIC", "0")),
             chat_max_inflight=int(env.get("APP_CHAT_MAX_INFLIGHT", "8")),
             progress_file=Path(
                 env.get("APP_PROGRESS_FILE", str(REPO_ROOT / "models" / ".progress.json"))

@@ -26,6 +26,7 @@ from sync.keys import (
     ENGINE,
     HUB,
     LISTENER,
+    METRICS,
     POOL,
     SETTINGS,
     STATS,
@@ -34,6 +35,7 @@ from sync.keys import (
     require_role,
 )
 from sync.listener import Listener
+from sync.metrics import Metrics, timing_middleware
 from sync.ratelimit import setup_write_rate_limit
 from sync.realtime_api import setup_realtime_api
 from sync.rest import setup_rest
@@ -74,7 +76,12 @@ def create_app(
     if engine is None:
         engine = make_engine(db_url)
 
-    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
+    hub = EventHub(settings.client_queue_size)
+    metrics = Metrics(hub)
+    app = web.Application(
+        middlewares=[timing_middleware(metrics), error_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         libpq_url(db_url),
         min_size=1,
@@ -85,11 +92,11 @@ def create_app(
     )
     listener = Listener(db_url, poll_interval_s=settings.poll_interval_s)
     cache = SlotCache(engine)
-    hub = EventHub(settings.client_queue_size)
-    webhooks = WebhookDispatcher(pool, poll_s=settings.poll_interval_s)
+    webhooks = WebhookDispatcher(pool, poll_s=settings.poll_interval_s, metrics=metrics)
     listener.add_sink(cache.apply)  # first: never serve a stale day once an event is out
     listener.add_sink(hub.publish)
     listener.add_sink(webhooks.on_events)
+    listener.add_sink(metrics.on_events)
 
     app[SETTINGS] = settings
     app[ENGINE] = engine
@@ -100,6 +107,7 @@ def create_app(
     app[HUB] = hub
     app[STATS] = Stats()
     app[WEBHOOKS] = webhooks
+    app[METRICS] = metrics
 
     async def runtime(app: web.Application) -> AsyncIterator[None]:
         await pool.open(wait=True, timeout=15)

@@ -16,6 +16,7 @@ from chatbot.config import Settings
 from sync.cache import SlotCache
 from sync.hub import EventHub
 from sync.listener import Listener
+from sync.metrics import Metrics
 from sync.stats import Stats
 from sync.webhooks import WebhookDispatcher
 
@@ -28,6 +29,7 @@ LISTENER = web.AppKey("listener", Listener)
 CACHE = web.AppKey("cache", SlotCache)
 STATS = web.AppKey("stats", Stats)
 WEBHOOKS = web.AppKey("webhooks", WebhookDispatcher)
+METRICS = web.AppKey("metrics", Metrics)
 
 PRINCIPAL = web.RequestKey("principal", Principal)
 

@@ -15,6 +15,7 @@ from sync.keys import (
     CACHE,
     HUB,
     LISTENER,
+    METRICS,
     POOL,
     SETTINGS,
     STATS,
@@ -22,6 +23,7 @@ from sync.keys import (
     principal_from_request,
     require_role,
 )
+from sync.metrics import CONTENT_TYPE
 
 
 async def health(request: web.Request) -> web.Response:
@@ -86,6 +88,17 @@ async def stats(request: web.Request) -> web.Response:
     )
 
 
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text. Admin token, or none when `APP_METRICS_PUBLIC=1` (a scraper on a
+    private network)."""
+    if not request.app[SETTINGS].metrics_public:
+        require_role(request, "admin")
+    registry = request.app[METRICS]
+    counts = await request.app[WEBHOOKS].delivery_counts()
+    registry.backlog.set(counts.get("pending", 0))
+    return web.Response(body=registry.render(), headers={"Content-Type": CONTENT_TYPE})
+
+
 async def me(request: web.Request) -> web.Response:
     principal = principal_from_request(request)
     return json_response(principal.model_dump() | {"display_name": await _display_name(request)})
@@ -129,5 +142,6 @@ def setup_realtime_api(app: web.Application) -> None:
     app.router.add_get("/api/realtime/status", status)
     app.router.add_get("/api/realtime/stats", stats)
     app.router.add_get("/api/me", me)
+    app.router.add_get("/metrics", metrics)
     if app[SETTINGS].dev_mode:
         app.router.add_post("/api/dev/login", dev_login)

@@ -23,7 +23,7 @@ from chatbot.auth import Principal
 from chatbot.errors import InvalidInput
 from sync.events import fetch_after, view_for
 from sync.hub import Dropped, Outgoing, Subscriber
-from sync.keys import HUB, LISTENER, POOL, SETTINGS, STATS, principal_from_request
+from sync.keys import HUB, LISTENER, METRICS, POOL, SETTINGS, STATS, principal_from_request
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ async def _send(
     since: int | None,
     snapshot: int,
 ) -> None:
-    stats = request.app[STATS]
+    stats, metrics = request.app[STATS], request.app[METRICS]
     await ws.send_str(json.dumps({"type": "snapshot", "last_id": snapshot}))
     last_sent = snapshot if since is None else since
     if since is not None and since < snapshot:
@@ -95,6 +95,7 @@ async def _send(
             continue
         await _send_event(ws, item)
         stats.record_send(item.occurred_at)
+        metrics.observe_lag("ws", item.occurred_at)
         last_sent = item.id
 
 

@@ -129,6 +129,9 @@ for _role, _ident, _method, _path, _expect in [
     ("dentist", 1, "DELETE", "/api/webhooks/1", 403),
     ("patient", 1, "POST", "/api/webhooks/deliveries/1/redeliver", 403),
     ("chatbot", 1, "GET", "/api/webhooks", 403),
+    ("patient", 1, "GET", "/metrics", 403),
+    ("dentist", 1, "GET", "/metrics", 403),
+    ("chatbot", 1, "GET", "/metrics", 403),
 ]:
 
     async def _role_case(
