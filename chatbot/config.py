@@ -92,6 +92,9 @@ class Settings(BaseModel):
     max_body_bytes: int = 64 * 1024
     client_queue_size: int = 1000
     metrics_public: bool = False  # GET /metrics without a token (APP_METRICS_PUBLIC=1)
+    reminder_lead_h: float = Field(default=24.0, gt=0, le=24 * 30)
+    reminder_poll_s: float = Field(default=15.0, gt=0)
+    smtp_url: str | None = Field(default=None, repr=False)  # may carry a password
 
     @model_validator(mode="after")
     def _demo_sign_in_only_on_loopback(self) -> Settings:
@@ -132,6 +135,9 @@ class Settings(BaseModel):
             dev_mode=_flag(env.get("APP_DEV_MODE", "0")),
             log_level=env.get("LOG_LEVEL", "INFO"),
             metrics_public=_flag(env.get("APP_METRICS_PUBLIC", "0")),
+            reminder_lead_h=float(env.get("APP_REMINDER_LEAD_H", "24")),
+            reminder_poll_s=float(env.get("APP_REMINDER_POLL_S", "15")),
+            smtp_url=env.get("APP_SMTP_URL") or None,
             chat_max_inflight=int(env.get("APP_CHAT_MAX_INFLIGHT", "8")),
             progress_file=Path(
                 env.get("APP_PROGRESS_FILE", str(REPO_ROOT / "models" / ".progress.json"))

@@ -8,6 +8,7 @@ reader sees a stale day after the event is out), the `EventHub` (WebSockets) and
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -28,6 +29,7 @@ from sync.keys import (
     LISTENER,
     METRICS,
     POOL,
+    REMINDERS,
     SETTINGS,
     STATS,
     WEBHOOKS,
@@ -38,6 +40,7 @@ from sync.listener import Listener
 from sync.metrics import Metrics, timing_middleware
 from sync.ratelimit import setup_write_rate_limit
 from sync.realtime_api import setup_realtime_api
+from sync.reminders import Clock, ReminderScheduler, senders_from, system_clock
 from sync.rest import setup_rest
 from sync.stats import Stats
 from sync.webhook_api import setup_webhook_api
@@ -62,10 +65,15 @@ def _url_of(engine: Engine) -> str:
 
 
 def create_app(
-    settings: Settings, *, engine: Engine | None = None, db_url: str | None = None
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    db_url: str | None = None,
+    clock: Clock = system_clock,
 ) -> web.Application:
     """Build the app. Without `engine`/`db_url` the database comes from `settings`
-    (`DATABASE_URL` or the embedded server) and is migrated here."""
+    (`DATABASE_URL` or the embedded server) and is migrated here. `clock` drives the
+    reminder scheduler (tests move it)."""
     owns_engine = engine is None
     if db_url is None:
         if engine is not None:
@@ -93,6 +101,14 @@ def create_app(
     listener = Listener(db_url, poll_interval_s=settings.poll_interval_s)
     cache = SlotCache(engine)
     webhooks = WebhookDispatcher(pool, poll_s=settings.poll_interval_s, metrics=metrics)
+    scheduler = ReminderScheduler(
+        engine,
+        lead=dt.timedelta(hours=settings.reminder_lead_h),
+        senders=senders_from(settings.smtp_url),
+        clock=clock,
+        poll_s=settings.reminder_poll_s,
+        metrics=metrics,
+    )
     listener.add_sink(cache.apply)  # first: never serve a stale day once an event is out
     listener.add_sink(hub.publish)
     listener.add_sink(webhooks.on_events)
@@ -108,12 +124,15 @@ def create_app(
     app[STATS] = Stats()
     app[WEBHOOKS] = webhooks
     app[METRICS] = metrics
+    app[REMINDERS] = scheduler
 
     async def runtime(app: web.Application) -> AsyncIterator[None]:
         await pool.open(wait=True, timeout=15)
         await listener.start()
         await webhooks.start()
+        await scheduler.start()
         yield
+        await scheduler.stop()
         await webhooks.stop()
         await listener.stop()
         await pool.close()

@@ -17,6 +17,7 @@ from sync.cache import SlotCache
 from sync.hub import EventHub
 from sync.listener import Listener
 from sync.metrics import Metrics
+from sync.reminders import ReminderScheduler
 from sync.stats import Stats
 from sync.webhooks import WebhookDispatcher
 
@@ -30,6 +31,7 @@ CACHE = web.AppKey("cache", SlotCache)
 STATS = web.AppKey("stats", Stats)
 WEBHOOKS = web.AppKey("webhooks", WebhookDispatcher)
 METRICS = web.AppKey("metrics", Metrics)
+REMINDERS = web.AppKey("reminders", ReminderScheduler)
 
 PRINCIPAL = web.RequestKey("principal", Principal)
 

@@ -77,7 +77,9 @@ class Metrics:
             ["method", "route", "status"],
             registry=r,
         )
-        self.reminders = Counter("reminders_sent", "Reminders sent", ["sender"], registry=r)
+        self.reminders = Counter(
+            "reminders", "Reminders handed to a sender", ["sender", "outcome"], registry=r
+        )
         r.register(_HubClients(hub))
 
     def on_events(self, events: list[Event]) -> None:
