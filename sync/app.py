@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from chatbot.config import Settings
 from chatbot.db import database_url, libpq_url, make_engine, migrate
 from sync.cache import SlotCache
+from sync.calendar_api import setup_calendar
 from sync.hub import EventHub
 from sync.jsonapi import error_middleware, harden_headers
 from sync.keys import (
@@ -146,6 +147,7 @@ def create_app(
     setup_ws(app)
     setup_rest(app)
     setup_webhook_api(app)
+    setup_calendar(app)
     _setup_optional(app)
     return app
 
