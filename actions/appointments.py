@@ -159,14 +159,17 @@ class ActionAskCancelConfirmed(Action):
 def answer_reminder(
     intent: str | None, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> list[EventType] | None:
-    """A bare yes/no right after a reminder, with nothing else asked: "yes, I'll be there"
-    confirms that appointment, "no" offers to cancel it (asking first). Only while it is still
-    unanswered (status scheduled); None = not a reply to a reminder."""
+    """A bare yes/no after a reminder, with nothing else asked: "yes, I'll be there" confirms
+    that appointment (once: a later "yes" is about something else), "no" offers to cancel it
+    (the cancel form asks first, so a stray "no" costs one question). None = not a reply to
+    a reminder."""
     who = context.principal(tracker)
     doc = reminded(who) if who is not None else None
-    if who is None or doc is None or doc["status"] != "scheduled":
+    if who is None or doc is None:
         return None
     if intent == "affirm":
+        if doc["status"] != "scheduled":
+            return None
         try:
             booking.set_status(context.engine(), who, doc["id"], "confirmed")
         except BookingError as err:

@@ -201,6 +201,11 @@ def running_stack(
         "ACTION_PORT": str(actions),
         "APP_DATA_DIR": str(workdir),
         "APP_DEV_MODE": "1",  # as scripts/run.sh sets it
+        # Reminders: a 30-day lead, so every booking the tests make is "booked inside the
+        # window" and never reminded, except the ones tests/e2e/test_reminder_replies_e2e.py
+        # backdates on purpose; polled twice a second so that test need not wait.
+        "APP_REMINDER_LEAD_H": "720",
+        "APP_REMINDER_POLL_S": "0.5",
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
     }
