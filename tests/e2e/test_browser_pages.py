@@ -318,3 +318,21 @@ def test_dentist_blocks_a_day_and_its_slots_leave_the_patients_offer(
     assert (1, day) not in offered(again), f"blocked {day} still offered: {again}"
     patient.context.close()
     dentist.context.close()
+
+
+def test_patient_subscribes_to_a_calendar_feed(browser: Browser, web_url: str) -> None:
+    """The calendar link button shows a secret URL that works without any token."""
+    page = open_page(browser, web_url, "patient-1", "/")
+    try:
+        page.click("[data-feed-button]")
+        field = page.locator("[data-feed-url]")
+        expect(field).to_be_visible()
+        url = field.input_value()
+        assert re.fullmatch(
+            rf"{re.escape(web_url)}/calendar/patient/1\.ics\?key=[0-9a-f]{{64}}", url
+        )
+        with urllib.request.urlopen(url, timeout=30) as resp:  # no Authorization header
+            assert resp.headers["Content-Type"].startswith("text/calendar")
+            assert resp.read().startswith(b"BEGIN:VCALENDAR")
+    finally:
+        page.context.close()
