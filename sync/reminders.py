@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from chatbot.services import reminders
 from chatbot.services.reminders import DueReminder
@@ -160,7 +161,9 @@ class ReminderScheduler:
                 await self.run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database may be away: try again next round
+            except OperationalError as exc:  # the database is away: one line, next round
+                log.warning("reminder round skipped", extra={"error": str(exc.orig)[:300]})
+            except Exception:  # a bug must not stop reminders for good
                 log.exception("reminder round failed")
             await asyncio.sleep(self.poll_s)
 
