@@ -93,6 +93,20 @@ class Metrics:
     def observe_lag(self, channel: str, occurred_at: dt.datetime) -> None:
         self.lag.labels(channel).observe(max(0.0, time.time() - occurred_at.timestamp()))
 
+    def counters(self) -> dict[str, dict[str, float]]:
+        """Every counter as {family: {label values: total}}: `/api/realtime/stats` shows the
+        admin dashboard these, so its numbers and the scraped ones are the same."""
+        out: dict[str, dict[str, float]] = {}
+        for family in self.registry.collect():
+            if family.type != "counter":
+                continue
+            totals = out.setdefault(family.name, {})
+            for sample in family.samples:
+                if sample.name.endswith("_total"):
+                    key = ",".join(sample.labels.values()) or "all"
+                    totals[key] = totals.get(key, 0.0) + sample.value
+        return out
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 

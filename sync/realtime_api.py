@@ -79,6 +79,7 @@ async def stats(request: web.Request) -> web.Response:
             "clients": hub.clients() | {"dropped_slow": hub.dropped_clients},
             "deliveries": await app[WEBHOOKS].delivery_counts(),
             "latency_ms": app[STATS].latency_summary(),
+            "counters": app[METRICS].counters(),
             "cache": app[CACHE].stats(),
             "listener": listener.state(),
             "uptime_s": round(

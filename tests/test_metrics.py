@@ -95,6 +95,9 @@ async def test_lag_histogram_and_counters_move_when_events_flow(client: Any) -> 
     route = {"method": "POST", "route": "/api/appointments"}
     assert _value(after, "http_request_duration_seconds_count", status="201", **route) == 1
     assert _value(after, "http_request_duration_seconds_count", status="409", **route) == 1
+    stats = await (await client.get("/api/realtime/stats", headers=auth("admin"))).json()
+    assert stats["counters"]["bookings"] == {"booked": 1.0, "conflict": 1.0}  # the same numbers
+    assert stats["counters"]["sync_events"]["appointment.created"] == 1.0
     await ws.close()
 
 
