@@ -131,6 +131,17 @@ def listening_sockets(pid: int) -> set[tuple[str, int]]:
     return found
 
 
+def reply_texts(replies: list[dict[str, Any]]) -> str:
+    """The bot's replies as one text."""
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def button_payloads(replies: list[dict[str, Any]], prefix: str) -> list[str]:
+    """Payloads of the buttons offered, those starting with `prefix`."""
+    buttons = [b for r in replies for b in r.get("buttons") or []]
+    return [b["payload"] for b in buttons if b["payload"].startswith(prefix)]
+
+
 def post_json(url: str, body: Any, headers: dict[str, str] | None = None) -> Any:
     request = urllib.request.Request(
         url, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}

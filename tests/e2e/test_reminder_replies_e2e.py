@@ -13,26 +13,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, text
-from stack import Stack, post_json
+from stack import Stack, button_payloads, post_json, reply_texts
 
 from chatbot.db import make_engine
 
 pytestmark = pytest.mark.e2e
 BERLIN = ZoneInfo("Europe/Berlin")
 PATIENT = 2
-
-
-def _texts(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(r.get("text") or "" for r in replies)
-
-
-def _payloads(replies: list[dict[str, Any]], prefix: str) -> list[str]:
-    return [
-        b["payload"]
-        for r in replies
-        for b in r.get("buttons") or []
-        if b["payload"].startswith(prefix)
-    ]
 
 
 def _get(stack: Stack, path: str, token: str) -> Any:
@@ -121,25 +108,27 @@ def test_replies_to_a_reminder_change_that_appointment(stack: Stack) -> None:
         assert _reminder_events(engine, reminded["id"]) == 1
 
         replies = stack.chat("yes, I'll be there", token)
-        assert "is confirmed" in _texts(replies), _texts(replies)
+        assert "is confirmed" in reply_texts(replies), reply_texts(replies)
         assert _row(engine, reminded["id"])["status"] == "confirmed"
         assert _row(engine, other["id"])["status"] == "scheduled"
 
         replies = stack.chat("can we move it to Friday?", token)
-        slots = _payloads(replies, "/choose_slot")
-        assert slots, _texts(replies)
+        slots = button_payloads(replies, "/choose_slot")
+        assert slots, reply_texts(replies)
         replies = stack.chat(slots[0], token)
-        assert _payloads(replies, "/affirm"), _texts(replies)
+        assert button_payloads(replies, "/affirm"), reply_texts(replies)
         replies = stack.chat("yes", token)
         moved = _row(engine, reminded["id"])
-        assert moved["starts_at"].astimezone(BERLIN).isoweekday() == 5, _texts(replies)
+        assert moved["starts_at"].astimezone(BERLIN).isoweekday() == 5, reply_texts(replies)
         assert moved["sent_at"] is None  # re-armed for the new time
         assert _row(engine, other["id"])["starts_at"].isoformat() == other["starts_at"]
 
         _remind(engine, reminded["id"])  # reminded again, at its new time
         assert _reminder_events(engine, reminded["id"]) == 2
         replies = stack.chat("I can't make it", token)
-        assert _payloads(replies, "/affirm") and "Cancel your" in _texts(replies), _texts(replies)
+        assert button_payloads(replies, "/affirm") and "Cancel your" in reply_texts(replies), (
+            reply_texts(replies)
+        )
         stack.chat("yes", token)
         assert _row(engine, reminded["id"])["status"] == "cancelled"
         assert _row(engine, other["id"])["status"] == "scheduled"
