@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -15,7 +15,7 @@ from actions import context, offers
 from chatbot.auth import Principal
 from chatbot.domain.status import Status
 from chatbot.errors import BookingError
-from chatbot.services import booking
+from chatbot.services import booking, reminders
 
 Doc = dict[str, Any]
 
@@ -50,17 +50,30 @@ def _start(doc: Doc) -> dt.datetime:
     return dt.datetime.fromisoformat(str(doc["starts_at"]))
 
 
+def reminded(who: Principal) -> Doc | None:
+    """The upcoming appointment this patient was last sent a reminder for: what "it" means in
+    a reply to the reminder ("can we move it to Friday?")."""
+    if who.role != "patient" or who.patient_id is None:
+        return None
+    return reminders.reminded_appointment(context.engine(), who, who.patient_id, now=context.now())
+
+
 def named_appointment(tracker: Tracker) -> dict[str, Any]:
-    """The appointment the message points at: the only upcoming one, or the only one on the
-    day the message names ("cancel Tuesday's appointment")."""
+    """The appointment the message points at: the only one on the day the message names
+    ("cancel Tuesday's appointment"), else the one just reminded of, else the only upcoming
+    one. When moving, a day names the new time, so the reminded one wins."""
     who = context.principal(tracker)
     if tracker.get_slot("appointment_id") or who is None or who.role != "patient":
         return {}
     docs = upcoming(who)
     tz = context.clinic().tz
     day = context.when_of(tracker, tz).date
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    moving = intent == "reschedule_appointment"
     if day is not None:
         docs = [d for d in docs if _start(d).astimezone(tz).date() == day]
+    if (day is None or moving or not docs) and (doc := reminded(who)) is not None:
+        return {"appointment_id": str(doc["id"])}
     return {"appointment_id": str(docs[0]["id"])} if len(docs) == 1 else {}
 
 
@@ -140,3 +153,27 @@ class ActionAskCancelConfirmed(Action):
             ],
         )
         return []
+
+
+def answer_reminder(
+    intent: str | None, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType] | None:
+    """A bare yes/no after a reminder, with nothing else asked: "yes, I'll be there" confirms
+    that appointment (once: a later "yes" is about something else), "no" offers to cancel it
+    (the cancel form asks first, so a stray "no" costs one question). None = not a reply to
+    a reminder."""
+    who = context.principal(tracker)
+    doc = reminded(who) if who is not None else None
+    if who is None or doc is None:
+        return None
+    if intent == "affirm":
+        if doc["status"] != "scheduled":
+            return None
+        try:
+            booking.set_status(context.engine(), who, doc["id"], "confirmed")
+        except BookingError as err:
+            dispatcher.utter_message(text=str(err))
+            return []
+        dispatcher.utter_message(text=f"Thanks! Your {describe(doc)} is confirmed. See you then!")
+        return []
+    return [SlotSet("appointment_id", str(doc["id"])), FollowupAction("cancel_form")]

@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import context, offers
+from actions import appointments, context, offers
 from actions.info import ActionHumanHandoff
 
 FALLBACK = "action_fallback"
@@ -64,7 +64,8 @@ class ActionFallback(Action):
 
 class ActionAnswerYesNo(Action):
     """ "yes"/"no" with no question open: follow up what the bot last suggested (a booking),
-    point at offered times, or say what it can do."""
+    point at offered times, answer the reminder just sent (confirm / offer to cancel), or say
+    what it can do."""
 
     def name(self) -> str:
         return "action_answer_yes_no"
@@ -76,6 +77,10 @@ class ActionAnswerYesNo(Action):
         suggested = tracker.get_slot("suggested")
         if intent == "affirm" and suggested == "book":
             return [SlotSet("suggested", None), FollowupAction("booking_form")]
+        if suggested is None and not tracker.get_slot("offered_slots"):
+            answered = appointments.answer_reminder(intent, dispatcher, tracker)
+            if answered is not None:
+                return answered
         if intent == "affirm" and tracker.get_slot("offered_slots"):
             dispatcher.utter_message(response="utter_pick_a_time")
         elif intent == "affirm":

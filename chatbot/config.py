@@ -52,6 +52,10 @@ def is_loopback(host: str) -> bool:
         return False  # "", "0.0.0.0"-like names and hostnames may reach the network
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes")
+
+
 @dataclass(frozen=True)
 class PatientLimits:
     """What one patient may hold/book through self-service (web page or chat)."""
@@ -89,6 +93,10 @@ class Settings(BaseModel):
     max_body_bytes: int = 64 * 1024
     client_queue_size: int = 1000
     waitlist_offer_ttl_s: int = Field(default=600, ge=10, le=86400)
+    metrics_public: bool = False  # GET /metrics without a token (APP_METRICS_PUBLIC=1)
+    reminder_lead_h: float = Field(default=24.0, gt=0, le=24 * 30)
+    reminder_poll_s: float = Field(default=15.0, gt=0)
+    smtp_url: str | None = Field(default=None, repr=False)  # may carry a password
 
     @model_validator(mode="after")
     def _demo_sign_in_only_on_loopback(self) -> Settings:
@@ -130,8 +138,12 @@ class Settings(BaseModel):
             action_port=int(env.get("ACTION_PORT", "5055")),
             heartbeat_s=float(env.get("APP_HEARTBEAT_S", "30")),
             poll_interval_s=float(env.get("APP_POLL_INTERVAL_S", "2")),
-            dev_mode=env.get("APP_DEV_MODE", "0").lower() in ("1", "true", "yes"),
+            dev_mode=_flag(env.get("APP_DEV_MODE", "0")),
             log_level=env.get("LOG_LEVEL", "INFO"),
+            metrics_public=_flag(env.get("APP_METRICS_PUBLIC", "0")),
+            reminder_lead_h=float(env.get("APP_REMINDER_LEAD_H", "24")),
+            reminder_poll_s=float(env.get("APP_REMINDER_POLL_S", "15")),
+            smtp_url=env.get("APP_SMTP_URL") or None,
             chat_max_inflight=int(env.get("APP_CHAT_MAX_INFLIGHT", "8")),
             chat_start_deadline_s=float(env.get("APP_CHAT_START_DEADLINE_S", "1")),
             progress_file=Path(

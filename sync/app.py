@@ -8,6 +8,7 @@ reader sees a stale day after the event is out), the `EventHub` (WebSockets) and
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from chatbot.listener import Listener
 from chatbot.slot_cache import SlotCache
 from sync.chat import setup_chat
 from sync.front_desk_api import setup_front_desk
+from sync.calendar_api import setup_calendar
 from sync.hub import EventHub
 from sync.jsonapi import error_middleware, harden_headers
 from sync.keys import (
@@ -30,7 +32,9 @@ from sync.keys import (
     HUB,
     LISTENER,
     MATCHER,
+    METRICS,
     POOL,
+    REMINDERS,
     SETTINGS,
     STATS,
     WEBHOOKS,
@@ -38,8 +42,10 @@ from sync.keys import (
     require_role,
 )
 from sync.pages import setup_pages
+from sync.metrics import Metrics, timing_middleware
 from sync.ratelimit import setup_write_rate_limit
 from sync.realtime_api import setup_realtime_api
+from sync.reminders import Clock, ReminderScheduler, senders_from, system_clock
 from sync.rest import setup_rest
 from sync.stats import Stats
 from sync.waitlist_api import setup_waitlist_api
@@ -66,10 +72,15 @@ def _url_of(engine: Engine) -> str:
 
 
 def create_app(
-    settings: Settings, *, engine: Engine | None = None, db_url: str | None = None
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    db_url: str | None = None,
+    clock: Clock = system_clock,
 ) -> web.Application:
     """Build the app. Without `engine`/`db_url` the database comes from `settings`
-    (`DATABASE_URL` or the embedded server) and is migrated here."""
+    (`DATABASE_URL` or the embedded server) and is migrated here. `clock` drives the
+    reminder scheduler (tests move it)."""
     owns_engine = engine is None
     if db_url is None:
         if engine is not None:
@@ -80,7 +91,12 @@ def create_app(
     if engine is None:
         engine = make_engine(db_url)
 
-    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_body_bytes)
+    hub = EventHub(settings.client_queue_size)
+    metrics = Metrics(hub)
+    app = web.Application(
+        middlewares=[timing_middleware(metrics), error_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         libpq_url(db_url),
         min_size=1,
@@ -91,11 +107,19 @@ def create_app(
     )
     listener = Listener(db_url, poll_interval_s=settings.poll_interval_s)
     cache = SlotCache(engine)
-    hub = EventHub(settings.client_queue_size)
-    webhooks = WebhookDispatcher(pool, poll_s=settings.poll_interval_s)
+    webhooks = WebhookDispatcher(pool, poll_s=settings.poll_interval_s, metrics=metrics)
+    scheduler = ReminderScheduler(
+        engine,
+        lead=dt.timedelta(hours=settings.reminder_lead_h),
+        senders=senders_from(settings.smtp_url),
+        clock=clock,
+        poll_s=settings.reminder_poll_s,
+        metrics=metrics,
+    )
     listener.add_sink(cache.apply)  # first: never serve a stale day once an event is out
     listener.add_sink(hub.publish)
     listener.add_sink(webhooks.on_events)
+    listener.add_sink(metrics.on_events)
     matcher = WaitlistMatcher(engine, offer_ttl_s=settings.waitlist_offer_ttl_s)
     listener.add_sink(matcher.on_events)  # last: offers follow the freeing event
 
@@ -109,13 +133,17 @@ def create_app(
     app[STATS] = Stats()
     app[WEBHOOKS] = webhooks
     app[MATCHER] = matcher
+    app[METRICS] = metrics
+    app[REMINDERS] = scheduler
 
     async def runtime(app: web.Application) -> AsyncIterator[None]:
         await pool.open(wait=True, timeout=15)
         await listener.start()
         await webhooks.start()
         await matcher.start()
+        await scheduler.start()
         yield
+        await scheduler.stop()
         await matcher.stop()
         await webhooks.stop()
         await listener.stop()
@@ -132,6 +160,7 @@ def create_app(
     setup_front_desk(app)
     setup_waitlist_api(app)
     setup_webhook_api(app)
+    setup_calendar(app)
     setup_chat(app)
     setup_pages(app)
     return app

@@ -16,6 +16,8 @@ from chatbot.config import Settings
 from chatbot.listener import Listener
 from chatbot.slot_cache import SlotCache
 from sync.hub import EventHub
+from sync.metrics import Metrics
+from sync.reminders import ReminderScheduler
 from sync.stats import Stats
 from sync.waitlist_matcher import WaitlistMatcher
 from sync.webhooks import WebhookDispatcher
@@ -30,6 +32,8 @@ CACHE = web.AppKey("cache", SlotCache)
 STATS = web.AppKey("stats", Stats)
 WEBHOOKS = web.AppKey("webhooks", WebhookDispatcher)
 MATCHER = web.AppKey("waitlist_matcher", WaitlistMatcher)
+METRICS = web.AppKey("metrics", Metrics)
+REMINDERS = web.AppKey("reminders", ReminderScheduler)
 
 PRINCIPAL = web.RequestKey("principal", Principal)
 

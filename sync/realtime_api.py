@@ -16,6 +16,7 @@ from sync.keys import (
     CACHE,
     HUB,
     LISTENER,
+    METRICS,
     POOL,
     SETTINGS,
     STATS,
@@ -23,6 +24,7 @@ from sync.keys import (
     principal_from_request,
     require_role,
 )
+from sync.metrics import CONTENT_TYPE
 
 
 async def health(request: web.Request) -> web.Response:
@@ -70,6 +72,7 @@ async def stats(request: web.Request) -> web.Response:
             "clients": hub.clients() | {"dropped_slow": hub.dropped_clients},
             "deliveries": await app[WEBHOOKS].delivery_counts(),
             "latency_ms": app[STATS].latency_summary(),
+            "counters": app[METRICS].counters(),
             "cache": app[CACHE].stats(),
             "listener": listener.state(),
             "uptime_s": round(
@@ -77,6 +80,17 @@ async def stats(request: web.Request) -> web.Response:
             ),
         }
     )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text. Admin token, or none when `APP_METRICS_PUBLIC=1` (a scraper on a
+    private network)."""
+    if not request.app[SETTINGS].metrics_public:
+        require_role(request, "admin")
+    registry = request.app[METRICS]
+    counts = await request.app[WEBHOOKS].delivery_counts()
+    registry.backlog.set(counts.get("pending", 0))
+    return web.Response(body=registry.render(), headers={"Content-Type": CONTENT_TYPE})
 
 
 async def me(request: web.Request) -> web.Response:
@@ -124,5 +138,6 @@ def setup_realtime_api(app: web.Application) -> None:
     app.router.add_get("/api/realtime/status", status)
     app.router.add_get("/api/realtime/stats", stats)
     app.router.add_get("/api/me", me)
+    app.router.add_get("/metrics", metrics)
     if app[SETTINGS].dev_mode:
         app.router.add_post("/api/dev/login", dev_login)

@@ -17,17 +17,23 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from chatbot.domain.models import WeeklyHours
-from chatbot.errors import InvalidInput
+from chatbot.errors import BookingError, InvalidInput
 from chatbot.repositories import events
 from chatbot.services import availability, booking, catalog
 from chatbot.services.guards import aware, sane_year
 from sync.jsonapi import int_param, json_response, read_json
-from sync.keys import CACHE, ENGINE, LISTENER, POOL, SETTINGS, principal_from_request
+from sync.keys import CACHE, ENGINE, LISTENER, METRICS, POOL, SETTINGS, principal_from_request
 
 T = TypeVar("T")
 DEFAULT_SLOT_WINDOW = dt.timedelta(days=14)
 DEFAULT_TREATMENT = "checkup"
 APPLY_WAIT_S = 2.0
+_BOOKING_OUTCOMES = {
+    "slot_taken": "conflict",
+    "hold_expired": "conflict",
+    "outside_availability": "conflict",
+    "limit_reached": "limit_reached",
+}
 
 
 async def call_service(request: web.Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -188,10 +194,14 @@ async def create_appointment(request: web.Request) -> web.Response:
         "starts_at": localize(body.starts_at, await clinic_tz(request)),
         "limits": request.app[SETTINGS].patient_limits,
     }
-    if body.hold:
-        doc = await call_service(request, booking.hold_slot, principal, **common)
-    else:
-        doc = await call_service(request, booking.book, principal, notes=body.notes, **common)
+    try:
+        if body.hold:
+            doc = await call_service(request, booking.hold_slot, principal, **common)
+        else:
+            doc = await call_service(request, booking.book, principal, notes=body.notes, **common)
+    except BookingError as exc:  # successes are counted from the outbox (every path)
+        request.app[METRICS].bookings.labels(_BOOKING_OUTCOMES.get(exc.code, "rejected")).inc()
+        raise
     await applied(request)
     return json_response(doc, status=201)
 

@@ -16,6 +16,7 @@ EVENT_TYPES = frozenset(
         "appointment.updated",
         "appointment.cancelled",
         "appointment.deleted",
+        "appointment.reminder",
         "availability.updated",
         "hold.created",
         "hold.released",

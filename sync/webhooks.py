@@ -30,6 +30,7 @@ from standardwebhooks import Webhook
 from chatbot.db import libpq_url
 from chatbot.events import Event
 from chatbot.repositories import webhooks as store
+from sync.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,10 @@ class WebhookDispatcher:
         timeout_s: float = 10.0,
         batch: int = 50,
         concurrency: int = 8,
+        metrics: Metrics | None = None,
     ) -> None:
         self._pool = pool
+        self._metrics = metrics
         self.clock = clock
         self.poll_s = poll_s
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -156,6 +159,10 @@ class WebhookDispatcher:
                 outcome=outcome,
                 next_attempt_at=nxt,
             )
+        if self._metrics is not None:
+            self._metrics.deliveries.labels("failed" if outcome == "pending" else outcome).inc()
+            if outcome == "delivered":
+                self._metrics.observe_lag("webhook", claimed.event.occurred_at)
         if outcome == "dead":
             log.warning("webhook dead-lettered", extra={"delivery": claimed.delivery_id})
 

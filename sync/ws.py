@@ -24,7 +24,7 @@ from chatbot.errors import InvalidInput
 from chatbot.events import view_for
 from chatbot.repositories.events import fetch_after
 from sync.hub import Dropped, Outgoing, Subscriber
-from sync.keys import HUB, LISTENER, POOL, SETTINGS, STATS, principal_from_request
+from sync.keys import HUB, LISTENER, METRICS, POOL, SETTINGS, STATS, principal_from_request
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ async def _send(
     since: int | None,
     snapshot: int,
 ) -> None:
-    stats = request.app[STATS]
+    stats, metrics = request.app[STATS], request.app[METRICS]
     await ws.send_str(json.dumps({"type": "snapshot", "last_id": snapshot}))
     last_sent = snapshot if since is None else since
     if since is not None and since < snapshot:
@@ -100,6 +100,7 @@ async def _send(
             last_sent = live[-1].id
             for item in live:
                 stats.record_send(item.occurred_at)
+                metrics.observe_lag("ws", item.occurred_at)
         if isinstance(burst[-1], Dropped):  # the hub empties the queue before queuing it
             await ws.close(code=burst[-1].code, message=burst[-1].reason.encode())
             return

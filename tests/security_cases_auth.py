@@ -129,6 +129,9 @@ for _role, _ident, _method, _path, _expect in [
     ("dentist", 1, "DELETE", "/api/webhooks/1", 403),
     ("patient", 1, "POST", "/api/webhooks/deliveries/1/redeliver", 403),
     ("chatbot", 1, "GET", "/api/webhooks", 403),
+    ("patient", 1, "GET", "/metrics", 403),
+    ("dentist", 1, "GET", "/metrics", 403),
+    ("chatbot", 1, "GET", "/metrics", 403),
 ]:
 
     async def _role_case(
@@ -138,6 +141,24 @@ for _role, _ident, _method, _path, _expect in [
 
     who = f"{_role}-{_ident}" if _ident else _role
     case(f"{who} → {_method} {_path} (admin only)", "role escalation", _expect)(_role_case)
+
+
+# Calendar feed links: everyone gets their own only (the bot none at all).
+for _role, _ident, _method, _path in [
+    ("patient", 1, "GET", "/api/calendar/link?kind=dentist&id=1"),
+    ("patient", 1, "POST", "/api/calendar/link/rotate?kind=patient&id=2"),
+    ("dentist", 1, "DELETE", "/api/calendar/link?kind=dentist&id=2"),
+    ("chatbot", 1, "GET", "/api/calendar/link"),
+]:
+
+    async def _feed_case(
+        w: World, r: str = _role, i: int | None = _ident, m: str = _method, p: str = _path
+    ) -> int:
+        return await status_of(w, m, p, headers=auth(r, i))
+
+    case(f"{_role}-{_ident} → {_method} {_path} (own feed only)", "role escalation", 403)(
+        _feed_case
+    )
 
 
 @case("patient → POST /api/webhooks (register an endpoint)", "role escalation", 403)

@@ -72,6 +72,7 @@ async def _replay_dentist(w: World) -> str:
     "event leak",
     "0 leaked",
     appointment=1,
+    appointment_reminder=1,
     sync_event=3,
 )
 async def _live_delete(w: World) -> str:

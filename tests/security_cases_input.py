@@ -41,7 +41,7 @@ async def create_with_notes(w: World, notes: str, hour: int) -> tuple[int, Any]:
 
 
 @case("SQL-ish notes on a booking: stored literally", "injection", "201 literal",
-      appointment=1, sync_event=1)  # fmt: skip
+      appointment=1, appointment_reminder=1, sync_event=1)  # fmt: skip
 async def _sql_notes(w: World) -> str:
     status, doc = await create_with_notes(w, SQLISH, 10)
     assert db_state(w.engine)["appointment"].total() > 0  # the table is still there
@@ -49,7 +49,7 @@ async def _sql_notes(w: World) -> str:
 
 
 @case("HTML/JS notes on a booking: stored literally, served as JSON", "injection",
-      "201 literal", appointment=1, sync_event=1)  # fmt: skip
+      "201 literal", appointment=1, appointment_reminder=1, sync_event=1)  # fmt: skip
 async def _html_notes(w: World) -> str:
     status, doc = await create_with_notes(w, HTMLJS, 12)
     return f"{status} {'literal' if doc.get('notes') == HTMLJS else repr(doc)}"

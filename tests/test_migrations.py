@@ -22,6 +22,8 @@ EXPECTED_TABLES = {
     "appointment",
     "handoff_request",
     "sync_event",
+    "appointment_reminder",
+    "calendar_feed",
     "waitlist_entry",
     "waitlist_offer",
 }

@@ -159,6 +159,17 @@ def listening_sockets(pid: int) -> set[tuple[str, int]]:
     return found
 
 
+def reply_texts(replies: list[dict[str, Any]]) -> str:
+    """The bot's replies as one text."""
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def button_payloads(replies: list[dict[str, Any]], prefix: str) -> list[str]:
+    """Payloads of the buttons offered, those starting with `prefix`."""
+    buttons = [b for r in replies for b in r.get("buttons") or []]
+    return [b["payload"] for b in buttons if b["payload"].startswith(prefix)]
+
+
 def post_json(url: str, body: Any, headers: dict[str, str] | None = None) -> Any:
     request = urllib.request.Request(
         url, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
@@ -236,6 +247,11 @@ def running_stack(
         "ACTION_PORT": str(actions),
         "APP_DATA_DIR": str(workdir),
         "APP_DEV_MODE": "1",  # as scripts/run.sh sets it
+        # Reminders: a 30-day lead, so every booking the tests make is "booked inside the
+        # window" and never reminded, except the ones tests/e2e/test_reminder_replies_e2e.py
+        # backdates on purpose; polled twice a second so that test need not wait.
+        "APP_REMINDER_LEAD_H": "720",
+        "APP_REMINDER_POLL_S": "0.5",
         "RASA_TELEMETRY_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
     }

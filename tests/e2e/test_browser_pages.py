@@ -318,3 +318,24 @@ def test_dentist_blocks_a_day_and_its_slots_leave_the_patients_offer(
     assert (1, day) not in offered(again), f"blocked {day} still offered: {again}"
     patient.context.close()
     dentist.context.close()
+
+
+@pytest.mark.parametrize(("sub", "path"), [("patient-1", "/"), ("dentist-1", "/dentist")])
+def test_subscribing_to_a_calendar_feed(
+    browser: Browser, web_url: str, sub: str, path: str
+) -> None:
+    """The calendar link button shows a secret URL that works without any token."""
+    page = open_page(browser, web_url, sub, path)
+    try:
+        page.click("[data-feed-button]")
+        field = page.locator("[data-feed-url]")
+        expect(field).to_be_visible()
+        url = field.input_value()
+        kind = sub.split("-")[0]
+        feed = rf"{re.escape(web_url)}/calendar/{kind}/1\.ics\?key=[0-9a-f]{{64}}"
+        assert re.fullmatch(feed, url), url
+        with urllib.request.urlopen(url, timeout=30) as resp:  # no Authorization header
+            assert resp.headers["Content-Type"].startswith("text/calendar")
+            assert resp.read().startswith(b"BEGIN:VCALENDAR")
+    finally:
+        page.context.close()

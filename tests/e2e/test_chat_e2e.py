@@ -8,24 +8,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from stack import Stack
+from stack import Stack, button_payloads, reply_texts
 
 from chatbot.db import make_engine
 
 pytestmark = pytest.mark.e2e
-
-
-def _texts(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(r.get("text") or "" for r in replies)
-
-
-def _payloads(replies: list[dict[str, Any]], prefix: str) -> list[str]:
-    return [
-        b["payload"]
-        for r in replies
-        for b in r.get("buttons") or []
-        if b["payload"].startswith(prefix)
-    ]
 
 
 def _last_appointment_id(stack: Stack) -> int:
@@ -68,15 +55,15 @@ def test_patient_books_a_checkup_by_chat(stack: Stack) -> None:
     token = stack.token("patient", 1, sub="e2e-booker")
     after = _last_appointment_id(stack)
     replies = stack.chat("I'd like to book a checkup with Dr Lee next Wednesday morning", token)
-    slots = _payloads(replies, "/choose_slot")
-    assert slots, _texts(replies)
+    slots = button_payloads(replies, "/choose_slot")
+    assert slots, reply_texts(replies)
     choice = json.loads(slots[0].removeprefix("/choose_slot"))["slot_choice"]
     assert choice.startswith("1|")
     replies = stack.chat(slots[0], token)
-    assert _payloads(replies, "/affirm"), _texts(replies)
+    assert button_payloads(replies, "/affirm"), reply_texts(replies)
     assert _appointments(stack, 1, after) == [{"dentist_id": 1, "status": "held"}]
     replies = stack.chat("yes", token)
-    assert "You're booked" in _texts(replies)
+    assert "You're booked" in reply_texts(replies)
     assert _appointments(stack, 1, after) == [{"dentist_id": 1, "status": "scheduled"}]
     assert _stored_events(stack, "e2e-booker") > 0  # the SQL tracker store kept the conversation
 
@@ -85,38 +72,38 @@ def test_without_a_verified_token_nothing_is_booked(stack: Stack) -> None:
     after = _last_appointment_id(stack)
     forged = {"token": "not-a-jwt", "role": "patient", "patient_id": 2}
     replies = stack.rasa_rest("intruder", "book a cleaning with anyone tomorrow", forged)
-    assert "Please sign in" in _texts(replies)
+    assert "Please sign in" in reply_texts(replies)
     pick = '/choose_slot{"slot_choice": "3|2030-01-07T10:00:00+01:00"}'
-    assert "Please sign in" in _texts(stack.rasa_rest("intruder", pick, forged))
+    assert "Please sign in" in reply_texts(stack.rasa_rest("intruder", pick, forged))
     assert _appointments(stack, 2, after) == []
 
 
 def test_dentist_blocks_time_by_chat_and_a_patient_cannot(stack: Stack) -> None:
     replies = stack.chat("block Friday 2-5pm", stack.token("dentist", 3, sub="e2e-dentist"))
-    assert "Blocked" in _texts(replies), _texts(replies)
+    assert "Blocked" in reply_texts(replies), reply_texts(replies)
     replies = stack.chat("block Friday 2-5pm", stack.token("patient", 2, sub="e2e-not-a-dentist"))
-    assert "only dentists" in _texts(replies)
+    assert "only dentists" in reply_texts(replies)
 
 
 def test_correction_mid_form_then_cancel_with_confirmation(stack: Stack) -> None:
     token = stack.token("patient", 2, sub="e2e-corrector")
     after = _last_appointment_id(stack)
     replies = stack.chat("book a cleaning with dr shah next monday", token)
-    first = _payloads(replies, "/choose_slot")
-    assert first, _texts(replies)
+    first = button_payloads(replies, "/choose_slot")
+    assert first, reply_texts(replies)
     replies = stack.chat(first[0], token)
-    assert "Shall I book" in _texts(replies), _texts(replies)
+    assert "Shall I book" in reply_texts(replies), reply_texts(replies)
     replies = stack.chat("no, make it thursday", token)
-    thursday = _payloads(replies, "/choose_slot")
-    assert thursday, _texts(replies)
+    thursday = button_payloads(replies, "/choose_slot")
+    assert thursday, reply_texts(replies)
     start = json.loads(thursday[0].removeprefix("/choose_slot"))["slot_choice"].split("|")[1]
     assert dt.datetime.fromisoformat(start).isoweekday() == 4
     assert _appointments(stack, 2, after) == [
         {"dentist_id": 3, "status": "cancelled"}
     ]  # hold freed
     stack.chat(thursday[0], token)
-    assert "You're booked" in _texts(stack.chat("yes", token))
+    assert "You're booked" in reply_texts(stack.chat("yes", token))
     replies = stack.chat("i need to cancel my appointment", token)
-    assert "Cancel your Professional cleaning" in _texts(replies), _texts(replies)
-    assert "is cancelled" in _texts(stack.chat("yes", token))
+    assert "Cancel your Professional cleaning" in reply_texts(replies), reply_texts(replies)
+    assert "is cancelled" in reply_texts(stack.chat("yes", token))
     assert [a["status"] for a in _appointments(stack, 2, after)] == ["cancelled", "cancelled"]

@@ -18,6 +18,7 @@ const FEED_LABELS = {
   'appointment.cancelled': 'Cancelled',
   'appointment.updated': 'Updated',
   'appointment.deleted': 'Deleted',
+  'appointment.reminder': 'Reminder sent',
   'availability.updated': 'Availability',
   'handoff.requested': 'Hand-off',
   'waitlist.offered': 'Waitlist offer',

@@ -2,6 +2,7 @@
 
 import { api } from './auth.js';
 import { AppointmentBook, namesFrom } from './appointments.js';
+import { setupCalendarFeed } from './calendar-feed.js';
 import { ScheduleCalendar } from './calendar.js';
 import { addDays } from './clock.js';
 import { ChatWidget } from './chat.js';
@@ -18,6 +19,7 @@ async function main() {
   const dentists = rows(dentistRows);
   const names = namesFrom(dentists, rows(treatmentRows));
   const me = dentists.find((d) => d.id === session.dentist_id) ?? { id: session.dentist_id, name: session.sub };
+  setupCalendarFeed();
   const book = new AppointmentBook();
   const calendar = new ScheduleCalendar(part('calendar'), {
     clock, names, dentists: [me], view: 'week', label: 'My schedule',

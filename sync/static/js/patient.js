@@ -2,6 +2,7 @@
 
 import { api } from './auth.js';
 import { AppointmentBook, isLive, namesFrom } from './appointments.js';
+import { setupCalendarFeed } from './calendar-feed.js';
 import { ChatWidget } from './chat.js';
 import { el, part, showBanner } from './dom.js';
 import { LiveSocket, statusPill } from './live.js';
@@ -20,6 +21,7 @@ async function main() {
   const { clock } = ctx;
   const [dentists, treatments] = await Promise.all([api('/api/dentists'), api('/api/treatments')]);
   const names = namesFrom(rows(dentists), rows(treatments));
+  setupCalendarFeed();
   const book = new AppointmentBook();
   const list = part('appts');
   const fresh = new Set();
