@@ -20,9 +20,9 @@ from chatbot.config import Settings
 from chatbot.db import database_url, libpq_url, make_engine, migrate
 from chatbot.listener import Listener
 from chatbot.slot_cache import SlotCache
+from sync.calendar_api import setup_calendar
 from sync.chat import setup_chat
 from sync.front_desk_api import setup_front_desk
-from sync.calendar_api import setup_calendar
 from sync.hub import EventHub
 from sync.jsonapi import error_middleware, harden_headers
 from sync.keys import (
@@ -41,8 +41,8 @@ from sync.keys import (
     principal_from_request,
     require_role,
 )
-from sync.pages import setup_pages
 from sync.metrics import Metrics, timing_middleware
+from sync.pages import setup_pages
 from sync.ratelimit import setup_write_rate_limit
 from sync.realtime_api import setup_realtime_api
 from sync.reminders import Clock, ReminderScheduler, senders_from, system_clock
