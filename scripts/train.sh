@@ -8,7 +8,7 @@ if [ -f models/dental.tar.gz ] && [ "$(cat models/.fingerprint 2>/dev/null)" = "
     echo "==> model up to date (models/dental.tar.gz)" >&2
     exit 0
 fi
-echo "==> training the Rasa model (2-4 min on 2 cores; full log in models/train.log)" >&2
+echo "==> training the Rasa model (about 2 min on 2 cores; full log in models/train.log)" >&2
 start=$(date +%s)
 mkdir -p models
 # Progress lines instead of a warning wall; pipefail keeps rasa's exit status.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -67,6 +68,8 @@ def _closed_port() -> int:
 
 
 def _settings(rasa_url: str, **overrides: Any) -> Settings:
+    # Never the repository's models/.progress.json: a training running meanwhile writes it.
+    overrides.setdefault("progress_file", Path("/nonexistent/.progress.json"))
     return Settings(jwt_secret=SECRET, rasa_url=rasa_url, **overrides)
 
 

@@ -33,10 +33,11 @@ TRAINING = REPO_ROOT / "data"
 NLU_REPORT = REPO_ROOT / "docs" / "nlu"
 
 # Regression floors, a little under what the model reached on the hold-out (2026-12-04, 583
-# messages with the waitlist/unblock intents, DIET 50 epochs: intent accuracy 0.928, macro F1
-# 0.931, treatment F1 0.949, dentist F1 0.968; the session before: 0.914/0.920/0.917/0.962).
-# CI retrains before pytest and runs differ by about ±0.01, hence the margin. Raise them as the
-# model improves; never lower them silently.
+# messages incl. the waitlist/unblock intents, DIET 50 epochs; two trainings of the final data:
+# intent accuracy 0.923-0.928, macro F1 0.923-0.931, treatment F1 0.949-0.962, dentist F1
+# 0.963-0.968; the session before: 0.914/0.920/0.917/0.962). CI retrains before pytest and
+# runs differ by about ±0.01, hence the margin. Raise them as the model improves; never lower
+# them silently.
 FLOOR = {
     "intent_accuracy": 0.91,
     "macro_f1": 0.915,
