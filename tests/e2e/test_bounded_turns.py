@@ -9,8 +9,8 @@ import time
 import urllib.error
 
 import pytest
-from stack import Stack, post_json
-from test_chat_e2e import _appointments, _last_appointment_id, _payloads, _stored_events, _texts
+from stack import Stack, button_payloads, post_json, reply_texts
+from test_chat_e2e import _appointments, _last_appointment_id, _stored_events
 
 pytestmark = pytest.mark.e2e
 
@@ -20,18 +20,20 @@ def test_booking_form_survives_five_thousand_events(stack: Stack) -> None:
     token = stack.token("patient", 1, sub=sender)
     after = _last_appointment_id(stack)
     replies = stack.chat("book a cleaning with dr shah next tuesday", token)
-    offers = _payloads(replies, "/choose_slot")
-    assert offers, _texts(replies)
+    offers = button_payloads(replies, "/choose_slot")
+    assert offers, reply_texts(replies)
     before_question = stack.last_event_id()
     replies = stack.chat("what are your opening hours?", token)  # a question mid-form
-    assert _texts(replies), replies
+    assert reply_texts(replies), replies
     assert stack.repeat_events(sender, before_question, 5000) >= 5000
 
     replies = stack.chat(offers[0], token)  # the form, its treatment and dentist: 5,000 back
-    assert "Shall I book" in _texts(replies) and "cleaning" in _texts(replies), _texts(replies)
+    assert "Shall I book" in reply_texts(replies) and "cleaning" in reply_texts(replies), (
+        reply_texts(replies)
+    )
     choice = json.loads(offers[0].removeprefix("/choose_slot"))["slot_choice"]
     assert choice.startswith("3|")
-    assert "You're booked" in _texts(stack.chat("yes", token))
+    assert "You're booked" in reply_texts(stack.chat("yes", token))
     assert _appointments(stack, 1, after) == [{"dentist_id": 3, "status": "scheduled"}]
     assert _stored_events(stack, sender) > 5000  # every turn is still kept, event for event
 
@@ -48,5 +50,5 @@ def test_rasa_skips_a_turn_whose_deadline_has_passed(stack: Stack) -> None:
     assert json.loads(refused.value.read())["error"] == "turn_deadline_passed"
     assert _stored_events(stack, sender) == 0
     replies = post_json(url, body, {"X-Turn-Deadline": f"{time.time() + 30:.3f}"})
-    assert _texts(replies), replies
+    assert reply_texts(replies), replies
     assert _stored_events(stack, sender) > 0
