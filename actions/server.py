@@ -11,6 +11,7 @@ would run it, but safe by default:
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from pydantic import ValidationError
@@ -53,6 +54,11 @@ def build_app() -> Sanic:
 
 
 def main() -> None:
+    # Rasa 3.6 (its own Python 3.10 venv) talks to this rasa-sdk 3.x server over plain HTTP; the
+    # version check warns on every call although the protocol is the same (tests/e2e prove it).
+    warnings.filterwarnings(
+        "ignore", message="Your versions of rasa and rasa_sdk", category=UserWarning
+    )
     try:
         settings = Settings.from_env()
     except ValidationError as exc:

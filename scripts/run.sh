@@ -28,7 +28,7 @@ cat >&2 <<MSG
   Token for curl  make token ROLE=admin
 
   Pages and REST work at once; the chat says "starting" while Rasa trains (if the data
-  changed: progress below) and loads its model (~40 s). Ctrl-C stops everything.
+  changed: progress below) and loads its model (~15-30 s). Ctrl-C stops everything.
 
 MSG
 .venv/bin/python scripts/ready.py "http://localhost:${port}" "http://127.0.0.1:${ACTION_PORT:-5055}" \
