@@ -24,6 +24,7 @@ from psycopg.conninfo import make_conninfo
 from chatbot.db import libpq_url
 from chatbot.events import Event
 from chatbot.repositories.events import fetch_after, listen, max_event_id
+from chatbot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +83,7 @@ class Listener:
             await asyncio.wait_for(self._ready.wait(), wait_ready_s)
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         self.connected = False
 
     def state(self) -> dict[str, Any]:

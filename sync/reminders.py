@@ -11,7 +11,6 @@ the two loses that one e-mail rather than ever sending it twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import os
@@ -28,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 
 from chatbot.services import reminders
 from chatbot.services.reminders import DueReminder
+from chatbot.tasks import cancel_and_wait
 from sync.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -150,10 +150,7 @@ class ReminderScheduler:
         self._task = asyncio.create_task(self._loop(), name="reminder-scheduler")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def _loop(self) -> None:
         while True:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from chatbot.events import AVAILABILITY, Event
 from chatbot.services import waitlist_matching
+from chatbot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,7 @@ class WaitlistMatcher:
         self._task = asyncio.create_task(self._run(), name="waitlist-matcher")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         while True:

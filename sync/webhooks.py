@@ -30,6 +30,7 @@ from standardwebhooks import Webhook
 from chatbot.db import libpq_url
 from chatbot.events import Event
 from chatbot.repositories import webhooks as store
+from chatbot.tasks import cancel_and_wait
 from sync.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -102,10 +103,7 @@ class WebhookDispatcher:
         self._task = asyncio.create_task(self._loop(), name="webhook-dispatcher")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         if self._session:
             await self._session.close()
 
