@@ -11,11 +11,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from rasa_support import rasa_python_json
 
 from chatbot.config import REPO_ROOT
 
 RASA = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
-RASA_PY = REPO_ROOT / ".venv-rasa" / "bin" / "python"
 MODEL = REPO_ROOT / "models" / "dental.tar.gz"
 NLU_REPORT = REPO_ROOT / "docs" / "nlu"
 # Responses Rasa itself sends (form questions, the fallback) look unused to the validator.
@@ -158,17 +158,11 @@ def test_fast_model_load_predicts_exactly_like_rasas_loader() -> None:
         "asdf qwerty",
         "no",
     ]
-    runs = {}
-    for mode in ("stock", "fast"):
-        done = subprocess.run(
-            [str(RASA_PY), "-m", "rasa_ext.compare_load", str(MODEL), mode, *messages],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env=os.environ | {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"},
+    runs = {
+        mode: rasa_python_json(
+            "-m", "rasa_ext.compare_load", str(MODEL), mode, *messages, timeout=600
         )
-        assert done.returncode == 0, done.stderr[-3000:]
-        runs[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+        for mode in ("stock", "fast")
+    }
     assert runs["fast"]["parses"] == runs["stock"]["parses"]
     assert len({p["ranking"][0][0] for p in runs["fast"]["parses"]}) >= 4  # a real model answered

@@ -3,14 +3,9 @@ what Rasa's own `jsonschema.validate` call does, with the same error message."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-
 import pytest
+from rasa_support import RASA_PY, rasa_python_json
 
-from chatbot.config import REPO_ROOT
-
-RASA_PY = REPO_ROOT / ".venv-rasa" / "bin" / "python"
 pytestmark = pytest.mark.skipif(not RASA_PY.exists(), reason="no Rasa virtualenv")
 
 SCRIPT = """
@@ -41,16 +36,7 @@ print(json.dumps({
 
 
 def test_cached_validator_matches_rasas_own() -> None:
-    done = subprocess.run(
-        [str(RASA_PY), "-c", SCRIPT],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false", "HOME": "/tmp"},
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = rasa_python_json("-c", SCRIPT)
     assert result["patched"]
     assert result["cached"] == result["stock"]
     assert result["stock"][0] is True

@@ -9,18 +9,17 @@ this test would notice if the check itself stopped seeing tokens.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 
 import psycopg
 import pytest
+from rasa_support import RASA_PY, rasa_python_json
 
 from chatbot.auth import Principal, issue_turn_token
 from chatbot.config import REPO_ROOT
 from chatbot.db import libpq_url
 
-RASA_PY = REPO_ROOT / ".venv-rasa" / "bin" / "python"
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 pytestmark = pytest.mark.skipif(not RASA_PY.exists(), reason="no Rasa virtualenv")
 
@@ -53,16 +52,9 @@ print(json.dumps({"events": len(back.events), "text": back.latest_message.text})
 
 
 def _save(db_url: str, token: str, sender: str, kind: str) -> dict[str, object]:
-    done = subprocess.run(
-        [str(RASA_PY), "-c", SCRIPT, libpq_url(db_url), token, sender, kind],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false", "HOME": "/tmp"},
+    result: dict[str, object] = rasa_python_json(
+        "-c", SCRIPT, libpq_url(db_url), token, sender, kind
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -174,16 +166,9 @@ print(json.dumps({"before": before, "after": state(after)}, default=str))
 def test_a_long_session_reads_a_bounded_window_with_the_same_state(db_url: str) -> None:
     """5,000+ events: the bounded read carries the slots, the form and the last turns the
     policies look at, and saving appends exactly the turn's events."""
-    done = subprocess.run(
-        [str(RASA_PY), "-c", LONG_SCRIPT, libpq_url(db_url), "long-talker", "850"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=540,
-        env={"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false", "HOME": "/tmp"},
+    result = rasa_python_json(
+        "-c", LONG_SCRIPT, libpq_url(db_url), "long-talker", "850", timeout=540
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
     stock, bounded, after = result["before"]["stock"], result["before"]["bounded"], result["after"]
     assert stock["events"] > 5000
     assert bounded["events"] <= 60 + 5  # the window, one event per state carried, one listen
