@@ -237,6 +237,10 @@ def test_patient_books_in_chat_and_admin_sees_it_live(browser: Browser, web_url:
         f"[data-feed] [data-type='appointment.created'][data-appt-id='{appt_id}']"
     )
     expect(feed_item).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    # The stats card shows the same booking counter /metrics exports (polled every 3 s).
+    expect(admin.locator("[data-stat='bookings']")).to_have_text(
+        re.compile(r"^[1-9]\d* booked"), timeout=LIVE_TIMEOUT_MS
+    )
     feed_item.get_by_role("button", name=re.compile("^Show")).click()
     expect(admin.locator(f".cal-appt[data-appt-id='{appt_id}']")).to_be_visible()
     expect(admin.locator("[data-appt-details]")).to_contain_text("Check-up")

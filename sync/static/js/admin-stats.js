@@ -26,6 +26,11 @@ export function setupStats({ lastId }) {
       const lat = s.latency_ms ?? {};
       out('latency').textContent = lat.samples ? `${ms(lat.p50)} · p95 ${ms(lat.p95)}` : '–';
       out('clients').textContent = String(s.clients?.connected ?? '–');
+      // bookings_total{outcome}: the numbers Prometheus scrapes from /metrics
+      const outcomes = s.counters?.bookings ?? {};
+      out('bookings').textContent = ['booked', 'cancelled', 'conflict', 'limit_reached']
+        .filter((k) => outcomes[k]).map((k) => `${outcomes[k]} ${k.replace('_', ' ')}`)
+        .join(' · ') || '0 booked';
       const id = lastId() ?? s.listener?.last_id;
       out('last').textContent = id == null ? '–' : `#${id}`;
       part('stats').dataset.stale = 'false';
