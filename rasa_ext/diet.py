@@ -3,7 +3,7 @@
 Rasa 3.6 loads a trained DIET model by compiling it and running `fit` on one example "to build
 weights of the correct size", then restoring the weights and tracing the prediction graph
 (rasa/utils/tensorflow/models.py, `RasaModel.load`). Tracing the *training* graph is most of
-the load: measured here 25-45 s of the 40-70 s before `rasa run` answers, for a graph that is
+the load: measured here 46 s of a 52 s `load_agent` (docs/benchmarks.md), for a graph that is
 thrown away at once.
 
 `FastLoadDIET.load` restores the checkpoint first and lets TensorFlow's restore-on-create fill
