@@ -6,7 +6,8 @@ Each variant is config.yml with a few DIET/featuriser settings changed. For ever
 bench trains the NLU part only (`rasa train nlu`; the dialogue policies train in ~10 s whatever
 the pipeline) into a scratch directory, then evaluates the model on the hold-out
 (tests/nlu_holdout/holdout.yml, never trained on) exactly as tests/test_nlu_holdout.py does and
-prints wall and CPU seconds of the training next to intent accuracy, macro F1 and treatment/dentist entity F1. Only
+prints wall and CPU seconds of the training next to intent accuracy, macro F1 and
+treatment/dentist entity F1. Only
 these aggregate numbers are printed: the hold-out's individual errors are not for tuning.
 The load average is printed too: other processes on the cores slow every variant alike.
 """
