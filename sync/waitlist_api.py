@@ -1,4 +1,4 @@
-"""Waitlist endpoints (DESIGN.md second round): join, list, leave, answer an offer."""
+"""Waitlist endpoints: join, list, leave, answer an offer."""
 
 from __future__ import annotations
 

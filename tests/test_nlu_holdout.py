@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections import Counter
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa_support import rasa_python_json
 from test_rasa_project import rasa
 
 from chatbot.config import REPO_ROOT
 
 RASA = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
-RASA_PY = REPO_ROOT / ".venv-rasa" / "bin" / "python"
 MODEL = REPO_ROOT / "models" / "dental.tar.gz"
 HOLDOUT = REPO_ROOT / "tests" / "nlu_holdout" / "holdout.yml"
 TEST_STORIES = REPO_ROOT / "tests" / "stories"
@@ -87,10 +86,7 @@ def duplicates(messages: list[str], training: list[str]) -> list[tuple[str, str]
 def load_yaml(path: Path) -> Any:
     """YAML parsed by the Rasa venv's PyYAML (the app venv has no YAML library)."""
     code = "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))"
-    out = subprocess.run(
-        [str(RASA_PY), "-c", code, str(path)], check=True, capture_output=True, text=True
-    )
-    return json.loads(out.stdout)
+    return rasa_python_json("-c", code, str(path), timeout=60)
 
 
 def examples(path: Path) -> dict[str, list[str]]:
@@ -141,6 +137,24 @@ def test_normalisation_rule() -> None:
     assert duplicates(["Don't book it!"], ["dont book it"])
     assert not duplicates(["ty"], ["thanks"])  # filler-only messages are compared exactly
     assert not duplicates(["book a cleaning on monday"], ["book a cleaning"])
+
+
+# Other clients and checks depend on these names: the model may add intents, never rename these.
+CONTRACT_INTENTS = {
+    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "book_appointment",
+    "find_dentist", "check_availability", "request_alternatives", "ask_dentist_info", "inform",
+    "reschedule_appointment", "cancel_appointment", "list_appointments", "clinic_info",
+    "emergency", "out_of_scope", "human_handoff", "dentist_set_hours", "dentist_block_time",
+    "dentist_my_schedule", "join_waitlist",
+}  # fmt: skip
+
+
+def test_domain_carries_the_contract_intents() -> None:
+    intents = {
+        i if isinstance(i, str) else next(iter(i))
+        for i in load_yaml(REPO_ROOT / "domain.yml")["intents"]
+    }
+    assert CONTRACT_INTENTS - intents == set()
 
 
 def test_holdout_covers_every_intent() -> None:
