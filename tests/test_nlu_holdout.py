@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rasa_support import rasa_python_json
-from test_rasa_project import rasa
+from rasa_support import rasa, rasa_python_json
 
 from chatbot.config import REPO_ROOT
 

@@ -7,15 +7,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from rasa_support import rasa_python_json
+from rasa_support import rasa, rasa_python_json
 
 from chatbot.config import REPO_ROOT
 
-RASA = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = REPO_ROOT / "models" / "dental.tar.gz"
 NLU_REPORT = REPO_ROOT / "docs" / "nlu"
 # Responses Rasa itself sends (form questions, the fallback) look unused to the validator.
@@ -23,18 +21,6 @@ IMPLICIT = re.compile(
     r"The utterance '(utter_ask_\w+|utter_default|utter_ask_rephrase|utter_handing_over"
     r"|utter_pick_a_time|utter_what_next|utter_handoff_pending)' is not"
 )
-
-
-def rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run(
-        [str(RASA), *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 def test_training_data_validates_cleanly() -> None:
