@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import appointments, context, offers
+from actions.form_answers import times_asked
 from actions.slot_picks import forget_offer
 from chatbot.errors import BookingError
 from chatbot.services import booking, catalog
@@ -153,6 +154,31 @@ class ActionAskDentist(Action):
         ]
         buttons.append({"title": "Anyone", "payload": '/inform{"dentist": "any"}'})
         dispatcher.utter_message(text="Do you have a dentist in mind?", buttons=buttons)
+        return []
+
+
+class ActionAskTreatment(Action):
+    """What the visit is for: the common ones first; asked again, every treatment we offer
+    (the patient's answer was not one of the four)."""
+
+    def name(self) -> str:
+        return "action_ask_treatment"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if times_asked(tracker, "treatment") == 0:
+            dispatcher.utter_message(response="utter_ask_treatment")
+            return []
+        buttons = [
+            {"title": t.name, "payload": "/inform" + json.dumps({"treatment": t.code})}
+            for t in catalog.list_treatments(context.engine())
+        ]
+        dispatcher.utter_message(
+            text="Which of these is the visit for? If you're not sure, a consultation is a "
+            'good start. You can also say "stop".',
+            buttons=buttons,
+        )
         return []
 
 

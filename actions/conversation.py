@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import appointments, context, offers
 from actions.info import ActionHumanHandoff
+from actions.slot_picks import picked_offer
 
 FALLBACK = "action_fallback"
 MENU = [
@@ -39,6 +40,17 @@ def misunderstandings_in_a_row(tracker: Tracker) -> int:
     return count
 
 
+def book_typed_pick(tracker: Tracker) -> list[EventType] | None:
+    """With times just offered and no form open, "the first one is fine" / "the 9:30 one"
+    picks one: the booking form starts with it (and holds it). None when nothing is picked."""
+    if (tracker.active_loop or {}).get("name"):
+        return None
+    picked = picked_offer(tracker)
+    if picked is None:
+        return None
+    return [SlotSet("slot_choice", picked), FollowupAction("booking_form")]
+
+
 class ActionFallback(Action):
     """First miss: ask to rephrase. Second in a row: what I can do, as buttons. Third: a
     person takes over (a handoff request the front desk sees live)."""
@@ -49,6 +61,9 @@ class ActionFallback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        picked = book_typed_pick(tracker)
+        if picked is not None:
+            return picked
         misses = misunderstandings_in_a_row(tracker)
         if misses == 1:
             dispatcher.utter_message(response="utter_ask_rephrase")
@@ -75,6 +90,9 @@ class ActionAnswerYesNo(Action):
     ) -> list[EventType]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         suggested = tracker.get_slot("suggested")
+        picked = book_typed_pick(tracker) if intent == "affirm" else None
+        if picked is not None:  # "yes, the second one"
+            return [SlotSet("suggested", None), *picked]
         if intent == "affirm" and suggested == "book":
             return [SlotSet("suggested", None), FollowupAction("booking_form")]
         if suggested is None and not tracker.get_slot("offered_slots"):
@@ -114,6 +132,9 @@ class ActionRouteInform(Action):
         if tracker.get_slot("suggested") == "block" and carries_booking_details(tracker):
             # the dentist was asked "which time should I block?": this is the answer
             return [SlotSet("suggested", None), FollowupAction("action_dentist_block_time")]
+        picked = book_typed_pick(tracker)
+        if picked is not None:
+            return picked
         if carries_booking_details(tracker):
             return [FollowupAction("booking_form")]
         dispatcher.utter_message(response="utter_what_next", buttons=MENU)

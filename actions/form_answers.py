@@ -62,6 +62,15 @@ DENTIST_COMMAND = re.compile(
     r"\b(un)?block\b|\btime ?off\b|\bday off\b|\bmy (working|office) hours\b", re.IGNORECASE
 )
 CORRECTION = re.compile(r"\b(instead|rather|prefer|switch|change|actually|with)\b", re.I)
+# "Do you have a dentist in mind?" answered with "whoever", "doesn't matter", "the earliest".
+NOT_SURE = r"don'?t know|not sure|unsure|no idea|idk|no clue"
+NO_PREFERENCE = re.compile(
+    r"\b(any(one|body| of them| dentist)?|who(m)?ever|whichever|no (preference|one in mind)|"
+    r"not really|(do(es)?n'?t|does not|do not) (matter|mind|care)|earliest|soonest|first "
+    rf"(available|free)|{NOT_SURE})\b",
+    re.I,
+)
+UNSURE = re.compile(rf"\b({NOT_SURE})\b", re.I)  # "not sure what it's for": a consultation
 
 
 def form_name(tracker: Tracker) -> str:
@@ -98,3 +107,30 @@ def named_dentist(tracker: Tracker) -> str | None:
     entities = (tracker.latest_message or {}).get("entities") or []
     values = [str(e["value"]) for e in entities if e.get("entity") == "dentist" and e.get("value")]
     return values[0] if values else None
+
+
+def skips_dentist(tracker: Tracker) -> bool:
+    """Whether the answer to "Do you have a dentist in mind?" means "no one in particular":
+    no, whoever, the earliest, or the patient went on to the time instead ("Thursday after
+    4"); also the second time the question goes unanswered, so it is never asked a third."""
+    if tracker.get_slot("requested_slot") != "dentist" or named_dentist(tracker):
+        return False
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    text = context.user_text(tracker)
+    if intent == "deny" or NO_PREFERENCE.search(text):
+        return True
+    if context.when_of(tracker, context.clinic().tz).start is not None:
+        return True
+    return times_asked(tracker, "dentist") >= 2
+
+
+def times_asked(tracker: Tracker, slot: str) -> int:
+    """How often the open form has asked for `slot` so far. Rasa logs no event for the ask
+    action a form runs, but every ask sets `requested_slot`."""
+    asked = 0
+    for event in tracker.events:
+        if event.get("event") == "active_loop" and event.get("name") == form_name(tracker):
+            asked = 0
+        elif event.get("event") == "slot" and event.get("name") == "requested_slot":
+            asked += event.get("value") == slot
+    return asked

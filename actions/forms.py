@@ -19,9 +19,11 @@ from rasa_sdk.types import DomainDict
 from actions import appointments, context, offers
 from actions.form_answers import (
     DENTIST_COMMAND,
+    UNSURE,
     named_dentist,
     names_requested_slot,
     reads_as_answer,
+    skips_dentist,
 )
 from actions.slot_picks import (
     confirm_booking,
@@ -36,6 +38,7 @@ from chatbot.services import booking, catalog
 
 Slots = dict[str, Any]
 CARRIED = ("hold_id", "offered_slots")
+CONSULTATION = "consultation"  # what a patient who can't say what the visit is for gets
 
 
 class GuardedForm(FormValidationAction):
@@ -122,19 +125,31 @@ class ValidateBookingForm(GuardedForm):
     ) -> Slots:
         """A dentist named while the form asks for one, whatever the message was classified
         as (the slot's own mapping only listens to booking intents)."""
-        if not names_requested_slot(tracker):
-            return {}
         if tracker.get_slot("requested_slot") == "dentist" and tracker.get_slot("dentist"):
             return {}
-        return {"dentist": named_dentist(tracker)}
+        if names_requested_slot(tracker):
+            return {"dentist": named_dentist(tracker)}
+        return {"dentist": offers.ANY} if skips_dentist(tracker) else {}
 
     def extract_treatment(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        """A treatment named in words the entity extractor missed ("get my teeth cleaned")."""
+        """A treatment named in words the entity extractor missed ("get my teeth cleaned"),
+        or, as the booking starts, in the patient's messages just before ("how much is
+        whitening?" … "ok, can I book one?")."""
         if tracker.get_slot("treatment") or not reads_as_answer(tracker):
             return {}
         code = offers.treatment_from(tracker)
+        requested = tracker.get_slot("requested_slot")
+        if code is None and requested is None:
+            code = offers.earlier_treatment(tracker)
+        if code is None and requested == "treatment" and UNSURE.search(context.user_text(tracker)):
+            code = offers.treatment_code(CONSULTATION)
+            if code:
+                dispatcher.utter_message(
+                    text="Then a consultation is best: the dentist will "
+                    "look at it and tell you what it needs."
+                )
         return {"treatment": code} if code else {}
 
     def validate_treatment(
@@ -178,11 +193,19 @@ class ValidateBookingForm(GuardedForm):
     def validate_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        changed = tracker.slots_to_validate()
-        if value is False and ("dentist" in changed or "when" in changed):
-            # "no, actually with Dr Lee" / "no, make it Thursday": a correction, not a decline
+        if corrects_choice(value, tracker):
             return {"confirmed": None}
         return confirm_booking(value, dispatcher, tracker)
+
+
+def corrects_choice(value: Any, tracker: Tracker) -> bool:
+    """The answer to "Shall I book …?" changes what is being confirmed ("no, make it the
+    third one", "no, actually with Dr Lee", "yes, but Thursday"): ask again for the new time
+    instead of reading it as yes or no to the old one."""
+    changed = tracker.slots_to_validate()
+    if "slot_choice" in changed:
+        return True
+    return value is False and ("dentist" in changed or "when" in changed)
 
 
 class AppointmentForm(GuardedForm):
@@ -228,6 +251,8 @@ class ValidateRescheduleForm(AppointmentForm):
     def validate_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
+        if corrects_choice(value, tracker):
+            return {"confirmed": None}
         return confirm_move(value, dispatcher, tracker)
 
 

@@ -15,7 +15,7 @@ from chatbot.errors import BookingError
 from chatbot.services import availability, booking, catalog
 
 EMERGENCY_ADVICE = (
-    "I'm sorry you're in pain. If you have heavy bleeding, a swollen face or trouble "
+    "That should be seen soon. If you have heavy bleeding, a swollen face or trouble "
     "breathing, call 112 now."
 )
 

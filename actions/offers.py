@@ -172,14 +172,43 @@ def treatment_code(text: Any) -> str | None:
 def treatment_from(tracker: Tracker) -> str | None:
     """The treatment the latest message names: any treatment entity that maps to the
     catalogue ("teeth" does not, "cleaned" does), else the words of the whole message."""
-    entities = (tracker.latest_message or {}).get("entities") or []
+    return treatment_in(tracker.latest_message or {})
+
+
+def treatment_in(parse: dict[str, Any]) -> str | None:
+    """The treatment one parsed user message names (its entities, else its words)."""
+    entities = parse.get("entities") or []
     values = [str(e.get("value")) for e in entities if e.get("entity") == "treatment"]
-    candidates = [v for v in [*values, context.user_text(tracker)] if v.strip()]
+    text = str(parse.get("text") or "")
+    words = "" if text.startswith("/") else text  # a button payload is not words
+    candidates = [v for v in [*values, words] if v.strip()]
     if not candidates:
         return None
     treatments = catalog.list_treatments(context.engine())  # one read for every candidate
     found = (matching.find_treatment(treatments, text) for text in candidates)
     return next((t.code for t in found if t is not None), None)
+
+
+EARLIER_TURNS = 3  # how far back "can I book one?" may refer
+FORM_ENDS = ("action_booking_outcome", "action_release_hold")
+
+
+def earlier_treatment(tracker: Tracker) -> str | None:
+    """The treatment the patient's last few messages before this one named, newest first,
+    not looking back past the end of an earlier form (what was booked or dropped then)."""
+    earlier: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") in FORM_ENDS:
+            break
+        if event.get("event") == "user":
+            earlier.append(event.get("parse_data") or {"text": event.get("text")})
+            if len(earlier) > EARLIER_TURNS:
+                break
+    for parse in earlier[1:]:  # earlier[0] is this message
+        code = treatment_in(parse)
+        if code:
+            return code
+    return None
 
 
 def treatment_names() -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -38,6 +39,67 @@ def match_offer(res: Resolution, offered: Any, tz: dt.tzinfo) -> str | None:
     return fits[0] if len(fits) == 1 else None
 
 
+ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+# "the 2nd one", "first is fine", "option 3", "number two", "the last": a place in the list just
+# shown. Not one when a date follows ("the first of March", "the 3rd week") or the message
+# names a month: then it is a day of the month.
+_ORDINAL = r"first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th"
+_NUMBER = r"[1-5]|one|two|three|four|five"
+PICK = re.compile(
+    rf"(?<![\w/.:-])(?:(?P<ord>{_ORDINAL})(?!\s+(?:of|week|weekend|month|thing|time\s+in|"
+    r"appointment\s+in)\b)|(?:number|option|no\.?|#)\s*(?P<num>" + _NUMBER + r"))(?![\w/.:-])",
+    re.I,
+)
+MONTH = re.compile(  # "may" only with a day or after "in"/"of" ("may I have the 2nd one?")
+    r"\b(jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(in|of)\s+may\b|\bmay\s+\d",
+    re.I,
+)
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+# "whichever is earliest", "any of those", "you choose": the list is fine, so the first of it.
+ANY_OF_THEM = re.compile(
+    r"\b(whichever|any of (them|those|these)|either (one|is fine)|you (choose|pick|decide)|"
+    r"(the )?(earliest|soonest|first available) one)\b",
+    re.I,
+)
+
+
+def ordinal_pick(text: str, count: int) -> int | None:
+    """The 0-based index of the list item `text` points at by its place ("the 2nd one",
+    "first is fine", "option 3", "the last one"), if exactly one place is named and the list
+    has it; None otherwise (no place, two different ones, or a date such as "March 3rd")."""
+    if count < 1 or MONTH.search(text):
+        return None
+    places = set()
+    for m in PICK.finditer(text):
+        word = (m.group("ord") or "").lower()
+        number = (m.group("num") or "").lower()
+        if word:
+            place = ORDINAL_WORDS.get(word) or int(word[0])
+        else:
+            place = NUMBERS.get(number) or int(number)
+        places.add(count if place == -1 else place)
+    if len(places) != 1:
+        return None
+    place = places.pop()
+    return place - 1 if 1 <= place <= count else None
+
+
+def picked_offer(tracker: Tracker) -> str | None:
+    """The offered choice the latest message picks by place ("the 2nd one") or by a time that
+    fits exactly one offer ("the 3pm one"); None when it picks none."""
+    offered = [c for c in tracker.get_slot("offered_slots") or [] if offers.decode_choice(c)]
+    if not offered:
+        return None
+    text = context.user_text(tracker)
+    index = ordinal_pick(text, len(offered))
+    if index is None and ANY_OF_THEM.search(text):
+        index = 0
+    if index is not None:
+        return str(offered[index])
+    tz = context.clinic().tz
+    return match_offer(context.when_of(tracker, tz), offered, tz)
+
+
 def forget_offer(tracker: Tracker) -> Slots:
     """Release the hold (if any) and clear what was offered and picked."""
     hold_id, who = tracker.get_slot("hold_id"), context.principal(tracker)
@@ -55,16 +117,14 @@ def when_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
     named = context.when_of(tracker, tz)
     if _intent(tracker) == "request_alternatives" and named.start is None:
         window = offers.window_after(tracker.get_slot("offered_slots"), tz)
-    elif requested == "confirmed" and _intent(tracker) == "affirm":
-        return {}
+    elif (requested == "confirmed" and _intent(tracker) == "affirm") or picked_offer(tracker):
+        return {}  # a "yes", or a pick ("the 2nd one", "the 3pm one"): not a new day
     else:
         res = named
         if res.error:
             dispatcher.utter_message(text=f"{res.error} Which day would suit you?")
             return {"when": None, **forget_offer(tracker)}
         if res.start is None or res.end is None:
-            return {}
-        if match_offer(res, tracker.get_slot("offered_slots"), tz):
             return {}
         window = (res.start, res.end)
     if window is None:
@@ -77,15 +137,21 @@ def when_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
 
 
 def typed_choice(tracker: Tracker) -> Slots:
-    """A typed time that matches exactly one offered slot picks it."""
+    """A typed pick of an offered slot ("the second one", "10:30 please") while the slots are
+    asked for, or as a change of mind while confirming ("no, make it the third")."""
     entities = (tracker.latest_message or {}).get("entities") or []
-    if tracker.get_slot("requested_slot") != "slot_choice" or any(
+    requested = tracker.get_slot("requested_slot")
+    if requested not in (None, "slot_choice", "confirmed") or any(
         e.get("entity") == "slot_choice" for e in entities
     ):
         return {}
-    tz = context.clinic().tz
-    picked = match_offer(context.when_of(tracker, tz), tracker.get_slot("offered_slots"), tz)
-    return {"slot_choice": picked} if picked else {}
+    picked = picked_offer(tracker)
+    offered = tracker.get_slot("offered_slots") or []
+    if picked is None and requested == "slot_choice" and _intent(tracker) == "affirm" and offered:
+        picked = str(offered[0])  # "yes" / "that works" to the list: the first, then confirm
+    if picked is None or picked == tracker.get_slot("slot_choice"):
+        return {}
+    return {"slot_choice": picked}
 
 
 def hold_choice(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:

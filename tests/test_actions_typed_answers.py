@@ -1,0 +1,247 @@
+"""Answers people type instead of tapping: a place in the list just shown ("the 2nd one"), a
+change of mind while confirming, no preference for a dentist (or going straight to the time),
+a treatment named a message or two before "can I book one?", and a second, fuller treatment
+question. Each case was a loop or a lost answer before."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+from bot_support import (  # noqa: F401
+    bot_db,
+    choice,
+    domain,
+    next_weekday,
+    rows,
+    run,
+    tracker,
+)
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import Engine
+
+from actions import context, offers
+from actions.booking import ActionAskTreatment
+from actions.conversation import ActionAnswerYesNo, ActionFallback, ActionRouteInform
+from actions.forms import ValidateBookingForm
+from actions.slot_picks import ordinal_pick
+
+FORM = ValidateBookingForm()
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [
+        ("the first one is fine", 0),
+        ("ill take the 1st one", 0),
+        ("2nd one pls", 1),
+        ("no wait, make it the third", 2),
+        ("Option 4", 3),
+        ("number two please", 1),
+        ("the last one", 4),
+        ("may I have the 2nd one?", 1),
+        ("first available", 0),
+        # not a place in the list
+        ("on the 1st of march", None),
+        ("the first week of january", None),
+        ("March 3rd", None),
+        ("the 2nd one in may", None),
+        ("first thing in the morning", None),
+        ("the first or the second", None),
+        ("the sixth one", None),
+        ("book one", None),
+        ("10:30", None),
+    ],
+)
+def test_a_place_in_the_list(text: str, index: int | None) -> None:
+    assert ordinal_pick(text, 5) == index
+
+
+def test_a_place_beyond_the_list_picks_nothing() -> None:
+    assert ordinal_pick("the third one", 2) is None
+    assert ordinal_pick("the last one", 0) is None
+
+
+def _offered(n: int = 3) -> list[str]:
+    return [choice(1, next_weekday(3, 9 + i)) for i in range(n)]
+
+
+def _picking(text: str, intent: str, *, requested: str, extra: dict[str, Any]) -> Any:
+    offered = _offered()
+    start = next_weekday(3, 8)
+    slots = {
+        "treatment": "checkup",
+        "dentist": "1",
+        "requested_slot": requested,
+        "when": context.encode_window(start, start + dt.timedelta(hours=8)),
+        "offered_slots": offered,
+        **extra,
+    }
+    return tracker(text, intent, form="booking_form", slots=slots), offered
+
+
+def test_the_second_one_holds_the_second_offer(seeded_engine: Engine) -> None:
+    trk, offered = _picking("2nd one please", "inform", requested="slot_choice", extra={})
+    _, slots = run(FORM, trk)
+    assert slots["slot_choice"] == offered[1] and slots["hold_id"]
+    held = rows(seeded_engine, "SELECT starts_at FROM appointment WHERE status = 'held'")
+    assert [r["starts_at"] for r in held] == [offers.decode_choice(offered[1])[1]]  # type: ignore[index]
+
+
+def test_a_different_place_while_confirming_asks_again_for_that_time(
+    seeded_engine: Engine,
+) -> None:
+    trk, offered = _picking("2nd one please", "inform", requested="slot_choice", extra={})
+    _, first = run(FORM, trk)
+    trk, _ = _picking(
+        "no wait, make it the third one",
+        "deny",
+        requested="confirmed",
+        extra={"slot_choice": first["slot_choice"], "hold_id": first["hold_id"]},
+    )
+    _, slots = run(FORM, trk)
+    assert slots["slot_choice"] == offered[2]
+    assert slots.get("confirmed") is None and "outcome" not in slots  # not a "no" to booking
+    held = rows(seeded_engine, "SELECT starts_at FROM appointment WHERE status = 'held'")
+    assert [r["starts_at"] for r in held] == [offers.decode_choice(offered[2])[1]]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("action", "intent"),
+    [(ActionRouteInform(), "inform"), (ActionFallback(), "nlu_fallback")],
+)
+def test_a_typed_place_after_an_offer_outside_a_form_starts_the_booking(
+    action: Any, intent: str
+) -> None:
+    offered = _offered()
+    trk = tracker(
+        "the first one is fine",
+        intent,
+        slots={"treatment": "checkup", "dentist": "any", "offered_slots": offered},
+    )
+    events = _events(action, trk)
+    assert [(e["event"], e.get("name"), e.get("value")) for e in events] == [
+        ("slot", "slot_choice", offered[0]),
+        ("followup", "booking_form", None),
+    ]
+
+
+def test_yes_with_a_place_picks_it_and_plain_yes_still_asks_which() -> None:
+    offered = _offered()
+    slots = {"treatment": "checkup", "offered_slots": offered}
+    _, picked = run(ActionAnswerYesNo(), tracker("yes the second one", "affirm", slots=slots))
+    assert picked["slot_choice"] == offered[1]
+    messages, plain = run(ActionAnswerYesNo(), tracker("yes please", "affirm", slots=slots))
+    assert "slot_choice" not in plain and messages[0]["response"] == "utter_pick_a_time"
+
+
+def _events(action: Any, trk: Any) -> list[dict[str, Any]]:
+    result = action.run(CollectingDispatcher(), trk, domain())
+    return asyncio.run(result) if asyncio.iscoroutine(result) else result
+
+
+def _asked_dentist(text: str, intent: str, *, asks: int = 1) -> Any:
+    trk = tracker(
+        text,
+        intent,
+        form="booking_form",
+        slots={"treatment": "cleaning", "requested_slot": "dentist"},
+    )
+    trk.events = [*_asked("dentist", asks), *trk.events]
+    return trk
+
+
+def _asked(slot: str, times: int) -> list[dict[str, Any]]:
+    """The events of a booking form that asked for `slot` `times` times (Rasa logs no event
+    for the ask action a form runs; each ask sets requested_slot)."""
+    asks = [{"event": "slot", "name": "requested_slot", "value": slot}] * times
+    return [{"event": "active_loop", "name": "booking_form"}, *asks]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Preferably a Thursday after 4", "inform"),
+        ("ok whichever is earliest", "affirm"),
+        ("doesn't matter to me", "inform"),
+        ("no", "deny"),
+        ("not sure, anyone", "nlu_fallback"),
+    ],
+)
+def test_no_dentist_in_mind_means_anyone(text: str, intent: str) -> None:
+    _, slots = run(FORM, _asked_dentist(text, intent))
+    assert slots["dentist"] == offers.ANY
+
+
+def test_the_dentist_question_is_not_asked_a_third_time() -> None:
+    _, once = run(FORM, _asked_dentist("hmm ok", "affirm", asks=1))
+    assert once.get("dentist") is None  # asked once more
+    _, twice = run(FORM, _asked_dentist("hmm ok", "affirm", asks=2))
+    assert twice["dentist"] == offers.ANY
+
+
+def test_a_named_dentist_still_wins() -> None:
+    trk = _asked_dentist("with dr shah please", "inform")
+    trk.latest_message["entities"] = [{"entity": "dentist", "value": "shah"}]
+    _, slots = run(FORM, trk)
+    assert slots["dentist"] not in (None, offers.ANY)
+
+
+def _booking_after(earlier_text: str, *, between: list[dict[str, Any]] | None = None) -> Any:
+    trk = tracker("ok can I book one", "book_appointment", form="booking_form")
+    before = [
+        {"event": "user", "text": earlier_text, "parse_data": {"text": earlier_text}},
+        {"event": "action", "name": "action_clinic_info"},
+        *(between or []),
+    ]
+    trk.events = [*before, *trk.events]
+    return trk
+
+
+def test_a_treatment_named_just_before_carries_into_the_booking() -> None:
+    _, slots = run(FORM, _booking_after("do you do teeth whitening and how much is it"))
+    assert slots["treatment"] == "whitening"
+
+
+def test_no_treatment_is_carried_past_an_earlier_booking() -> None:
+    ended = [{"event": "action", "name": "action_booking_outcome"}]
+    _, slots = run(FORM, _booking_after("how much is whitening", between=ended))
+    assert slots.get("treatment") is None
+
+
+def test_asked_again_the_treatment_question_lists_every_treatment(seeded_engine: Engine) -> None:
+    first = tracker("book please", "book_appointment", form="booking_form")
+    first.events = [*_asked("treatment", 0), *first.events]
+    messages, _ = run(ActionAskTreatment(), first)
+    assert messages[0]["response"] == "utter_ask_treatment"
+    again = tracker("next month", "inform", form="booking_form")
+    again.events = [*_asked("treatment", 1), *again.events]
+    messages, _ = run(ActionAskTreatment(), again)
+    codes = {b["payload"] for b in messages[0]["buttons"]}
+    assert len(codes) == len(rows(seeded_engine, "SELECT id FROM treatment"))
+
+
+def test_not_sure_what_the_visit_is_for_books_a_consultation() -> None:
+    trk = tracker(
+        "not sure tbh, it just feels weird when I drink something cold",
+        "nlu_fallback",
+        form="booking_form",
+        slots={"requested_slot": "treatment"},
+    )
+    messages, slots = run(FORM, trk)
+    assert slots["treatment"] == "consultation" and "consultation" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("that works", "affirm"), ("ok whichever is earliest", "inform"), ("any of those", "inform")],
+)
+def test_yes_to_the_list_holds_the_first_time_and_asks_to_confirm(
+    seeded_engine: Engine, text: str, intent: str
+) -> None:
+    trk, offered = _picking(text, intent, requested="slot_choice", extra={})
+    _, slots = run(FORM, trk)
+    assert slots["slot_choice"] == offered[0] and slots["hold_id"]
+    assert slots.get("confirmed") is None  # confirmed only by the next "yes"
