@@ -175,7 +175,7 @@ class ActionAskTreatment(Action):
             for t in catalog.list_treatments(context.engine())
         ]
         dispatcher.utter_message(
-            text="Which of these is the visit for? If you're not sure, a consultation is a "
+            text="Which treatment is the visit for? If you're not sure, a consultation is a "
             'good start. You can also say "stop".',
             buttons=buttons,
         )

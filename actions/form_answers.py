@@ -56,6 +56,7 @@ OWN_INTENT = {
     "reschedule_form": "reschedule_appointment",
     "cancel_form": "cancel_appointment",
 }
+FALLBACK = "action_fallback"  # a message not understood: the form's question stays unanswered
 # Words only a dentist managing their calendar uses ("block Friday 2-5pm", "unblock the 18th",
 # "time off"). Deliberately narrow: "I work until 5, can I come after?" is a patient booking.
 DENTIST_COMMAND = re.compile(
@@ -125,12 +126,21 @@ def skips_dentist(tracker: Tracker) -> bool:
 
 
 def times_asked(tracker: Tracker, slot: str) -> int:
-    """How often the open form has asked for `slot` so far. Rasa logs no event for the ask
-    action a form runs, but every ask sets `requested_slot`."""
-    asked = 0
+    """How often the open form has asked for `slot` after a message it tried to read as the
+    answer (asking again after an aside such as "where do I park?" does not count). Rasa logs
+    no event for the ask action a form runs, but every ask sets `requested_slot`."""
+    form = form_name(tracker)
+    asked, first_action = 0, None
     for event in tracker.events:
-        if event.get("event") == "active_loop" and event.get("name") == form_name(tracker):
+        kind = event.get("event")
+        if kind == "user":
+            first_action = None
+        elif kind == "action" and first_action is None:
+            first_action = event.get("name")
+        elif kind == "active_loop" and event.get("name") == form:
             asked = 0
-        elif event.get("event") == "slot" and event.get("name") == "requested_slot":
-            asked += event.get("value") == slot
+        elif (
+            kind == "slot" and event.get("name") == "requested_slot" and event.get("value") == slot
+        ):
+            asked += first_action in (form, FALLBACK)
     return asked

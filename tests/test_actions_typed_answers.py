@@ -153,11 +153,18 @@ def _asked_dentist(text: str, intent: str, *, asks: int = 1) -> Any:
     return trk
 
 
-def _asked(slot: str, times: int) -> list[dict[str, Any]]:
+def _asked(slot: str, times: int, *, aside: str | None = None) -> list[dict[str, Any]]:
     """The events of a booking form that asked for `slot` `times` times (Rasa logs no event
-    for the ask action a form runs; each ask sets requested_slot)."""
-    asks = [{"event": "slot", "name": "requested_slot", "value": slot}] * times
-    return [{"event": "active_loop", "name": "booking_form"}, *asks]
+    for the ask action a form runs; each ask sets requested_slot), each after a message the
+    form read (or, with `aside`, after that action answered a question first)."""
+    turn = [
+        {"event": "user", "text": "..."},
+        *([{"event": "action", "name": aside}] if aside else []),
+        {"event": "action", "name": "booking_form"},
+        {"event": "slot", "name": "requested_slot", "value": slot},
+        {"event": "action", "name": "action_listen"},
+    ]
+    return [{"event": "active_loop", "name": "booking_form"}, *turn * times]
 
 
 @pytest.mark.parametrize(
@@ -180,6 +187,13 @@ def test_the_dentist_question_is_not_asked_a_third_time() -> None:
     assert once.get("dentist") is None  # asked once more
     _, twice = run(FORM, _asked_dentist("hmm ok", "affirm", asks=2))
     assert twice["dentist"] == offers.ANY
+
+
+def test_asking_again_after_an_aside_is_not_a_miss() -> None:
+    trk = tracker("hmm ok", "affirm", form="booking_form", slots={"requested_slot": "dentist"})
+    trk.events = [*_asked("dentist", 3, aside="action_clinic_info"), *trk.events]
+    _, slots = run(FORM, trk)
+    assert slots.get("dentist") is None
 
 
 def test_a_named_dentist_still_wins() -> None:

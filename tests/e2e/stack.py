@@ -79,9 +79,19 @@ class Stack:
         return issue_turn_token(self.secret, self.principal(role, ident, sub))
 
     def chat(self, message: str, token: str | None) -> list[dict[str, Any]]:
-        """One turn through the web app's /api/chat gateway (as the browser widget does)."""
+        """One turn through the web app's /api/chat gateway, as the browser widget sends it: a
+        busy answer (503 or 429 with Retry-After: the gateway sheds load on a slow machine) is
+        retried after the time it asks for, for up to a minute."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return list(post_json(f"{self.web_url}/api/chat", {"message": message}, headers))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                return list(post_json(f"{self.web_url}/api/chat", {"message": message}, headers))
+            except urllib.error.HTTPError as err:
+                retry = err.headers.get("Retry-After") if err.code in (429, 503) else None
+                if retry is None or time.monotonic() > deadline:
+                    raise
+                time.sleep(min(float(retry), 5.0))
 
     def last_event_id(self) -> int:
         with psycopg.connect(db.libpq_url(self.db_url)) as conn:
