@@ -12,12 +12,16 @@ import psycopg
 from sqlalchemy import Engine, create_engine
 
 from chatbot.config import REPO_ROOT, Settings
+from chatbot.repositories.placeholders import for_psycopg
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = REPO_ROOT / "db" / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _servers: dict[Path, Any] = {}
+_RECORD_MIGRATION = for_psycopg(
+    "INSERT INTO schema_migration (version, name) VALUES (:version, :name)"
+)
 
 
 def start_embedded(pg_dir: Path, *, shared: bool = False) -> str:
@@ -99,10 +103,7 @@ def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[int]:
                     continue
                 with conn.transaction():
                     conn.execute(path.read_text())
-                    conn.execute(
-                        "INSERT INTO schema_migration (version, name) VALUES (%s, %s)",
-                        (version, name),
-                    )
+                    conn.execute(_RECORD_MIGRATION, {"version": version, "name": name})
                 log.info("migration applied", extra={"version": version, "migration": name})
                 applied.append(version)
         finally:

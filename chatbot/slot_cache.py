@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from chatbot import repository
 from chatbot.domain.models import (
     AvailabilityException,
     AvailabilityRule,
@@ -44,6 +43,7 @@ from chatbot.domain.models import (
 )
 from chatbot.domain.slots import open_slots, require_aware
 from chatbot.events import AVAILABILITY, Event
+from chatbot.repositories import appointments, catalog, unit
 from chatbot.services.availability import load_day_inputs
 from chatbot.services.catalog import match_treatment
 
@@ -180,11 +180,11 @@ class SlotCache:
         return cat
 
     def _load_catalog(self) -> Catalog:
-        with repository.transaction(self._engine) as conn:
+        with unit.transaction(self._engine) as conn:
             return Catalog(
-                repository.fetch_clinic(conn),
-                repository.fetch_dentists(conn),
-                repository.fetch_treatments(conn),
+                catalog.fetch_clinic(conn),
+                catalog.fetch_dentists(conn),
+                catalog.fetch_treatments(conn),
                 time.monotonic(),
             )
 
@@ -308,12 +308,12 @@ def _load_days(engine: Engine, keys: list[Key], tz: ZoneInfo) -> dict[Key, DayIn
     for dentist_id, day in keys:
         by_dentist.setdefault(dentist_id, []).append(day)
     out: dict[Key, DayInputs] = {}
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         for dentist_id, days in by_dentist.items():
             first, last = min(days), max(days)
             lo, hi = day_bounds(first, tz)[0], day_bounds(last, tz)[1] + REACH
             rules, exceptions, busy = load_day_inputs(conn, [dentist_id], lo, hi)
-            ids = repository.live_appointment_spans(conn, dentist_id, lo, hi)
+            ids = appointments.live_appointment_spans(conn, dentist_id, lo, hi)
             for day in days:
                 d_lo, d_hi = day_bounds(day, tz)
                 reach = d_hi + REACH

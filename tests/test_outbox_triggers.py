@@ -11,9 +11,10 @@ import pytest
 from booking_support import ADMIN, DENTIST1, outbox_max, outbox_since, weekday_at
 from sqlalchemy import Engine, text
 
-from chatbot import db, repository
+from chatbot import db
 from chatbot.domain.models import WeeklyHours
 from chatbot.errors import OutsideAvailability, SlotTaken
+from chatbot.repositories import unit
 from chatbot.services import availability, booking
 
 
@@ -220,7 +221,7 @@ def test_constraint_violation_writes_nothing(seeded_engine: Engine) -> None:
         " blocks_until, status) SELECT dentist_id, patient_id, treatment_id, starts_at, ends_at,"
         " blocks_until, 'scheduled' FROM appointment WHERE id = :i"
     )
-    with pytest.raises(SlotTaken), repository.transaction(e) as conn:
+    with pytest.raises(SlotTaken), unit.transaction(e) as conn:
         conn.execute(text(copy), {"i": doc["id"]})
     assert outbox_since(e, mark) == []
 

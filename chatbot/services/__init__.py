@@ -1,5 +1,5 @@
 """Use cases of the booking core. Each public function takes a SQLAlchemy `Engine`, runs in
-one transaction (`repository.transaction`), returns plain data and raises only
+one transaction (`repositories.unit.transaction`), returns plain data and raises only
 `chatbot.errors.BookingError` subclasses with user-safe messages.
 
 - `catalog`: clinic, dentists, treatments (fuzzy lookups for the bot).

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine
 
-from chatbot import repository
 from chatbot.auth import Principal
 from chatbot.domain import slots as slot_rules
 from chatbot.domain.models import (
@@ -21,6 +20,7 @@ from chatbot.domain.models import (
     WeeklyHours,
 )
 from chatbot.errors import InvalidInput, NotFound
+from chatbot.repositories import availability, catalog, unit
 from chatbot.services.catalog import match_treatment
 from chatbot.services.guards import aware, ident, manage_dentist, sane_year, text_arg, window
 
@@ -40,14 +40,14 @@ def load_day_inputs(
     """Everything `domain.slots.free_slots` needs for slots starting in [start, end), in two
     queries. Works for any clinic zone (dates padded by two days); holds carry their expiry,
     so a cache may keep these inputs and pass a later `now`."""
-    rules = repository.fetch_rules(
+    rules = availability.fetch_rules(
         conn,
         dentist_ids,
         start.astimezone(UTC).date() - dt.timedelta(days=2),
         end.astimezone(UTC).date() + dt.timedelta(days=2),
     )
     pad = dt.timedelta(days=1)
-    exceptions, busy = repository.fetch_intervals(
+    exceptions, busy = availability.fetch_intervals(
         conn, dentist_ids, start - pad, end + pad, exclude_appointment_id=exclude_appointment_id
     )
     return rules, exceptions, busy
@@ -87,11 +87,11 @@ def free_slots(
         dentist_id = ident(dentist_id, "dentist id")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise InvalidInput("limit must be a positive whole number.")
-    with repository.transaction(engine) as conn:
-        clinic = repository.fetch_clinic(conn)
+    with unit.transaction(engine) as conn:
+        clinic = catalog.fetch_clinic(conn)
         start, end = window(start, end, max_days=clinic.horizon_days + 1)
-        chosen_treatment = match_treatment(repository.fetch_treatments(conn), treatment)
-        dentists = offering(repository.fetch_dentists(conn), chosen_treatment, dentist_id)
+        chosen_treatment = match_treatment(catalog.fetch_treatments(conn), treatment)
+        dentists = offering(catalog.fetch_dentists(conn), chosen_treatment, dentist_id)
         ids = [d.id for d in dentists]
         if not ids:
             return []
@@ -137,8 +137,8 @@ def earliest_slots(
 
 
 def get_horizon_days(engine: Engine) -> int:
-    with repository.transaction(engine) as conn:
-        return repository.fetch_clinic(conn).horizon_days
+    with unit.transaction(engine) as conn:
+        return catalog.fetch_clinic(conn).horizon_days
 
 
 # --- writes ----------------------------------------------------------------------------------
@@ -191,16 +191,18 @@ def set_weekly_hours(
     if len(hours) > 70:
         raise InvalidInput("Too many working-hour ranges.")
     _check_hours(hours)
-    with repository.transaction(engine) as conn:
-        clinic = repository.fetch_clinic(conn)
+    with unit.transaction(engine) as conn:
+        clinic = catalog.fetch_clinic(conn)
         if valid_from < dt.datetime.now(clinic.tz).date():
             raise InvalidInput("New hours cannot start in the past.")
-        if not repository.fetch_dentists(conn, [dentist_id]):
+        if not catalog.fetch_dentists(conn, [dentist_id]):
             raise NotFound(f"There is no dentist with id {dentist_id}.")
-        for rule in repository.lock_rules(conn, dentist_id):
+        for rule in availability.lock_rules(conn, dentist_id):
             _trim_rule(conn, dentist_id, rule, valid_from, valid_to)
         for h in hours:
-            repository.insert_rule(conn, dentist_id, h.isodow, h.start, h.end, valid_from, valid_to)
+            availability.insert_rule(
+                conn, dentist_id, h.isodow, h.start, h.end, valid_from, valid_to
+            )
 
 
 def _trim_rule(
@@ -213,10 +215,10 @@ def _trim_rule(
         return  # no overlap
     keeps_tail = stop is not None and (r_to is None or r_to > stop)
     if r_from < start:
-        repository.set_rule_validity(conn, rule["id"], r_from, start - day)
+        availability.set_rule_validity(conn, rule["id"], r_from, start - day)
         if keeps_tail:
             assert stop is not None
-            repository.insert_rule(
+            availability.insert_rule(
                 conn,
                 dentist_id,
                 rule["isodow"],
@@ -227,9 +229,9 @@ def _trim_rule(
             )
     elif keeps_tail:
         assert stop is not None
-        repository.set_rule_validity(conn, rule["id"], stop + day, r_to)
+        availability.set_rule_validity(conn, rule["id"], stop + day, r_to)
     else:
-        repository.delete_rule(conn, rule["id"])
+        availability.delete_rule(conn, rule["id"])
 
 
 def _add_exception(
@@ -248,10 +250,10 @@ def _add_exception(
     reason = text_arg(reason, "reason", max_len=500)
     if ends_at <= dt.datetime.now(UTC):
         raise InvalidInput("That time is already in the past.")
-    with repository.transaction(engine) as conn:
-        if not repository.fetch_dentists(conn, [dentist_id]):
+    with unit.transaction(engine) as conn:
+        if not catalog.fetch_dentists(conn, [dentist_id]):
             raise NotFound(f"There is no dentist with id {dentist_id}.")
-        return repository.insert_exception(conn, dentist_id, kind, starts_at, ends_at, reason)
+        return availability.insert_exception(conn, dentist_id, kind, starts_at, ends_at, reason)
 
 
 def block_time(

@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from chatbot import repository
 from chatbot.auth import Principal
 from chatbot.config import PatientLimits
 from chatbot.domain.status import PATIENT_SETTABLE, SETTABLE, Status
 from chatbot.errors import Forbidden, HoldExpired, IllegalTransition, InvalidInput, NotFound
+from chatbot.repositories import appointments, handoffs, patients, unit
 from chatbot.services import limits as patient_limits
 from chatbot.services.guards import act_for, aware, ident, text_arg, window
 from chatbot.services.slot_check import booking_context, ensure_free_slot
@@ -43,19 +43,19 @@ def _create(
     starts_at = aware(starts_at, "start time")
     notes = text_arg(notes, "notes", max_len=2000)
     act_for(principal, patient_id=patient_id, dentist_id=dentist_id)
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         clinic, dentist, chosen = booking_context(conn, dentist_id, treatment)
         # Self-service: lock the patient so their parallel requests queue for the limit check.
-        exists = repository.lock_patient if principal.patient_scoped else repository.patient_exists
+        exists = patients.lock_patient if principal.patient_scoped else patients.patient_exists
         if not exists(conn, patient_id):
             raise NotFound(f"There is no patient with id {patient_id}.")
         patient_limits.ensure_room(
             conn, principal, patient_id, hold=hold_ttl_s is not None, limits=limits
         )
-        repository.sweep_expired_holds(conn, dentist_id)
+        appointments.sweep_expired_holds(conn, dentist_id)
         ensure_free_slot(conn, clinic, dentist, chosen, starts_at)
         ttl = None if hold_ttl_s is None else hold_ttl_s or clinic.hold_ttl_s
-        return repository.insert_appointment(
+        return appointments.insert_appointment(
             conn,
             dentist_id=dentist_id,
             patient_id=patient_id,
@@ -124,7 +124,7 @@ def book(
 def _locked(conn: Connection, principal: Principal, appointment_id: Any) -> dict[str, Any]:
     """The appointment row locked for update; NotFound when absent or not the caller's."""
     appointment_id = ident(appointment_id, "appointment id")
-    row = repository.lock_appointment(conn, appointment_id)
+    row = appointments.lock_appointment(conn, appointment_id)
     if not principal.may_see(row["dentist_id"], row["patient_id"]):
         raise NotFound(f"Appointment {appointment_id} was not found.")
     return row
@@ -140,26 +140,26 @@ def confirm_locked(conn: Connection, row: dict[str, Any]) -> Doc:
         )
     if row["status"] != Status.HELD:
         raise IllegalTransition(f"This appointment is {row['status']} and cannot be confirmed.")
-    return repository.update_appointment(
+    return appointments.update_appointment(
         conn, row["id"], status=Status.SCHEDULED.value, hold_expires_at=None
     )
 
 
 def confirm_hold(engine: Engine, principal: Principal, hold_id: int) -> Doc:
     """Turn a live hold into a booking ('scheduled'). Expired → HoldExpired (409)."""
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         return confirm_locked(conn, _locked(conn, principal, hold_id))
 
 
 def release_hold(engine: Engine, principal: Principal, hold_id: int) -> Doc:
     """Give a hold back (status 'cancelled', event hold.released); no-op if already gone."""
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         row = _locked(conn, principal, hold_id)
         if row["status"] in (Status.CANCELLED, Status.EXPIRED):
             return dict(row["doc"])
         if row["status"] != Status.HELD:
             raise InvalidInput("This is a booking, not a hold; cancel it instead.")
-        return repository.update_appointment(conn, row["id"], status=Status.CANCELLED.value)
+        return appointments.update_appointment(conn, row["id"], status=Status.CANCELLED.value)
 
 
 def reschedule(
@@ -173,16 +173,16 @@ def reschedule(
     """Move an appointment (or live hold) to a new free slot, optionally with another dentist.
     The same row is updated (keeps its id, event appointment.updated)."""
     starts_at = aware(starts_at, "start time")
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         row = _locked(conn, principal, appointment_id)
         target = ident(dentist_id, "dentist id") if dentist_id is not None else row["dentist_id"]
         act_for(principal, patient_id=row["patient_id"], dentist_id=target)
         if not Status(row["status"]).movable or row["hold_expired"]:
             raise IllegalTransition(f"A {row['status']} appointment cannot be moved.")
         clinic, dentist, chosen = booking_context(conn, target, row["treatment"])
-        repository.sweep_expired_holds(conn, target)
+        appointments.sweep_expired_holds(conn, target)
         ensure_free_slot(conn, clinic, dentist, chosen, starts_at, exclude_appointment_id=row["id"])
-        return repository.update_appointment(
+        return appointments.update_appointment(
             conn, row["id"], starts_at=starts_at, dentist_id=target
         )
 
@@ -197,7 +197,7 @@ def _cancel_row(conn: Connection, principal: Principal, row: dict[str, Any], rea
     notes = row["notes"]
     if reason:
         notes = ((notes + "\n") if notes else "") + f"Cancelled: {reason}"
-    return repository.update_appointment(
+    return appointments.update_appointment(
         conn, row["id"], status=Status.CANCELLED.value, notes=notes[:2000]
     )
 
@@ -205,7 +205,7 @@ def _cancel_row(conn: Connection, principal: Principal, row: dict[str, Any], rea
 def cancel(engine: Engine, principal: Principal, appointment_id: int, *, reason: str = "") -> Doc:
     """Cancel (idempotent); the reason is appended to the notes."""
     reason = text_arg(reason, "reason", max_len=500)
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         return _cancel_row(conn, principal, _locked(conn, principal, appointment_id), reason)
 
 
@@ -217,7 +217,7 @@ def set_status(engine: Engine, principal: Principal, appointment_id: int, status
         raise InvalidInput(f"Unknown status {str(status)[:40]!r}.")
     if principal.patient_scoped and new not in PATIENT_SETTABLE:
         raise Forbidden("Only the clinic can set that status.")
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         row = _locked(conn, principal, appointment_id)
         if row["status"] == new:
             return dict(row["doc"])
@@ -227,13 +227,13 @@ def set_status(engine: Engine, principal: Principal, appointment_id: int, status
             return _cancel_row(conn, principal, row, "")
         if row["status"] == Status.HELD:
             return confirm_locked(conn, row)
-        return repository.update_appointment(conn, row["id"], status=new.value)
+        return appointments.update_appointment(conn, row["id"], status=new.value)
 
 
 def get_appointment(engine: Engine, principal: Principal, appointment_id: int) -> Doc:
     appointment_id = ident(appointment_id, "appointment id")
-    with repository.transaction(engine) as conn:
-        docs = repository.appointment_docs(
+    with unit.transaction(engine) as conn:
+        docs = appointments.appointment_docs(
             conn, appointment_id=appointment_id, include_cancelled=True
         )
     if not docs or not principal.may_see(docs[0]["dentist_id"], docs[0]["patient_id"]):
@@ -271,8 +271,8 @@ def list_appointments(
         if dentist_id not in (None, principal.dentist_id):
             raise Forbidden("You may only see your own schedule.")
         dentist_id = principal.dentist_id
-    with repository.transaction(engine) as conn:
-        return repository.appointment_docs(
+    with unit.transaction(engine) as conn:
+        return appointments.appointment_docs(
             conn,
             start=start,
             end=end,
@@ -293,7 +293,7 @@ def request_handoff(
         patient_id = principal.patient_id
     sender = text_arg(sender, "sender", max_len=200, required=True)
     reason = text_arg(reason, "reason", max_len=10000)[:2000]
-    with repository.transaction(engine) as conn:
-        if patient_id is not None and not repository.patient_exists(conn, patient_id):
+    with unit.transaction(engine) as conn:
+        if patient_id is not None and not patients.patient_exists(conn, patient_id):
             raise NotFound(f"There is no patient with id {patient_id}.")
-        return repository.insert_handoff(conn, patient_id, sender, reason)
+        return handoffs.insert_handoff(conn, patient_id, sender, reason)

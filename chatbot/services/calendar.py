@@ -22,10 +22,10 @@ from typing import Any, Literal
 from icalendar import Calendar, Event
 from sqlalchemy import Engine
 
-from chatbot import calendar_repository as feeds
-from chatbot import repository
 from chatbot.auth import Principal
 from chatbot.errors import Forbidden, InvalidInput, NotFound
+from chatbot.repositories import calendar as feeds
+from chatbot.repositories import catalog, unit
 from chatbot.services.guards import ident
 
 Kind = Literal["dentist", "patient"]
@@ -68,7 +68,7 @@ def feed_key(
     engine: Engine, secret: str, kind: Kind, owner_id: int, *, rotate: bool = False
 ) -> str:
     """The feed's URL key; creates the feed on first use, draws a new one when `rotate`."""
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         if not feeds.owner_exists(conn, kind, owner_id):
             raise NotFound(f"There is no {kind} with id {owner_id}.")
         version = None if rotate else feeds.feed_version(conn, kind, owner_id)
@@ -79,7 +79,7 @@ def feed_key(
 
 
 def revoke(engine: Engine, kind: Kind, owner_id: int) -> None:
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         feeds.delete_feed(conn, kind, owner_id)
 
 
@@ -90,11 +90,11 @@ def render_feed(
     was wrong)."""
     if kind not in KINDS or not key or len(key) > 128:
         raise NotFound(_NOT_FOUND)
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         version = feeds.feed_version(conn, kind, owner_id)
         if version is None or not hmac.compare_digest(_key(secret, kind, owner_id, version), key):
             raise NotFound(_NOT_FOUND)
-        clinic = repository.fetch_clinic(conn)
+        clinic = catalog.fetch_clinic(conn)
         rows = feeds.feed_rows(conn, kind, owner_id, start=now - PAST, end=now + FUTURE)
     calendar = Calendar()
     calendar.add("prodid", PRODID)

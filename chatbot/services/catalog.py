@@ -6,44 +6,44 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-from chatbot import repository
 from chatbot.domain import matching
 from chatbot.domain.matching import normalize
 from chatbot.domain.models import Clinic, Dentist, Treatment
 from chatbot.errors import InvalidInput, NotFound
+from chatbot.repositories import catalog, unit
 from chatbot.services.guards import ident
 
 __all__ = ["match_dentists", "match_treatment", "normalize"]
 
 
 def get_clinic(engine: Engine) -> Clinic:
-    with repository.transaction(engine) as conn:
-        return repository.fetch_clinic(conn)
+    with unit.transaction(engine) as conn:
+        return catalog.fetch_clinic(conn)
 
 
 def list_dentists(engine: Engine, *, include_inactive: bool = False) -> list[Dentist]:
-    with repository.transaction(engine) as conn:
-        dentists = repository.fetch_dentists(conn)
+    with unit.transaction(engine) as conn:
+        dentists = catalog.fetch_dentists(conn)
     return [d for d in dentists if include_inactive or d.active]
 
 
 def get_dentist(engine: Engine, dentist_id: int) -> Dentist:
     dentist_id = ident(dentist_id, "dentist id")
-    with repository.transaction(engine) as conn:
-        found = repository.fetch_dentists(conn, [dentist_id])
+    with unit.transaction(engine) as conn:
+        found = catalog.fetch_dentists(conn, [dentist_id])
     if not found:
         raise NotFound(f"There is no dentist with id {dentist_id}.")
     return found[0]
 
 
 def list_treatments(engine: Engine) -> list[Treatment]:
-    with repository.transaction(engine) as conn:
-        return repository.fetch_treatments(conn)
+    with unit.transaction(engine) as conn:
+        return catalog.fetch_treatments(conn)
 
 
 def get_treatment(engine: Engine, text: str) -> Treatment:
-    with repository.transaction(engine) as conn:
-        return match_treatment(repository.fetch_treatments(conn), text)
+    with unit.transaction(engine) as conn:
+        return match_treatment(catalog.fetch_treatments(conn), text)
 
 
 def find_dentists(
@@ -51,10 +51,10 @@ def find_dentists(
 ) -> list[Dentist]:
     """Active dentists matching a fuzzy name ("dr lee", "anna") and/or offering a treatment
     (code, name or synonym). No criteria = all active dentists."""
-    with repository.transaction(engine) as conn:
-        dentists = [d for d in repository.fetch_dentists(conn) if d.active]
+    with unit.transaction(engine) as conn:
+        dentists = [d for d in catalog.fetch_dentists(conn) if d.active]
         if treatment is not None:
-            code = match_treatment(repository.fetch_treatments(conn), treatment).code
+            code = match_treatment(catalog.fetch_treatments(conn), treatment).code
             dentists = [d for d in dentists if d.offers(code)]
     if name is not None:
         dentists = match_dentists(dentists, name)

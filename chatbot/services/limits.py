@@ -7,7 +7,7 @@ appointment about to be confirmed). Clinic staff (admin, dentist) booking on a p
 behalf are not limited.
 
 Race safety: for these callers the booking transaction first locks the patient row
-(`repository.lock_patient`), so two requests of one patient run one after the other and each
+(`patients.lock_patient`), so two requests of one patient run one after the other and each
 counts what the other committed; the limit cannot be overshot by sending requests in parallel.
 """
 
@@ -17,10 +17,10 @@ import functools
 
 from sqlalchemy import Connection
 
-from chatbot import repository
 from chatbot.auth import Principal
 from chatbot.config import PatientLimits, Settings
 from chatbot.errors import LimitReached
+from chatbot.repositories import appointments
 
 
 @functools.cache
@@ -43,7 +43,7 @@ def ensure_room(
     if not principal.patient_scoped:
         return
     limits = limits or from_env()
-    live_holds, booked = repository.patient_commitments(conn, patient_id)
+    live_holds, booked = appointments.patient_commitments(conn, patient_id)
     if hold and live_holds >= limits.live_holds:
         raise LimitReached(
             f"You are already holding {live_holds} time(s) while you confirm; please confirm "

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from chatbot import patient_repository, repository
 from chatbot.auth import Principal
+from chatbot.repositories import patients, unit
 from chatbot.services.guards import text_arg
 
 MAX_RESULTS = 20
@@ -18,5 +18,5 @@ def search_patients(engine: Engine, principal: Principal, query: str) -> list[di
     list is everyone's contact data."""
     principal.require("admin")
     query = text_arg(query, "q", max_len=100)
-    with repository.transaction(engine) as conn:
-        return patient_repository.search(conn, query, MAX_RESULTS)
+    with unit.transaction(engine) as conn:
+        return patients.search(conn, query, MAX_RESULTS)

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from chatbot import reminder_repository, repository
 from chatbot.auth import Principal
+from chatbot.repositories import reminders, unit
 from chatbot.services.guards import act_for, aware, ident
 
 
@@ -49,10 +49,8 @@ def claim_due(
     transaction. Safe to call from any number of processes at once: each reminder is returned
     by exactly one call, ever. Appointments that already started are never reminded."""
     now = aware(now, "now")
-    with repository.transaction(engine) as conn:
-        rows = reminder_repository.claim_due(
-            conn, now=now, lead=lead, limit=limit, instance=instance
-        )
+    with unit.transaction(engine) as conn:
+        rows = reminders.claim_due(conn, now=now, lead=lead, limit=limit, instance=instance)
     return [
         DueReminder(
             appointment=dict(r["doc"]),
@@ -74,5 +72,5 @@ def reminded_appointment(
     """The upcoming appointment this patient was last reminded of (None if none)."""
     patient_id = ident(patient_id, "patient id")
     act_for(principal, patient_id=patient_id, dentist_id=None)
-    with repository.transaction(engine) as conn:
-        return reminder_repository.last_reminded(conn, patient_id, now=aware(now, "now"))
+    with unit.transaction(engine) as conn:
+        return reminders.last_reminded(conn, patient_id, now=aware(now, "now"))

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from chatbot import repository
 from chatbot.auth import Principal
 from chatbot.errors import Forbidden
+from chatbot.repositories import appointments, unit
 from chatbot.services.guards import ident, window
 
 
@@ -30,5 +30,5 @@ def dentist_schedule(
     ):
         raise Forbidden("Only that dentist or the clinic may see this schedule.")
     start, end = window(start, end, max_days=92)
-    with repository.transaction(engine) as conn:
-        return repository.schedule_rows(conn, dentist_id, start, end)
+    with unit.transaction(engine) as conn:
+        return appointments.schedule_rows(conn, dentist_id, start, end)

@@ -6,10 +6,10 @@ import datetime as dt
 
 from sqlalchemy import Connection
 
-from chatbot import repository
 from chatbot.domain import slots as slot_rules
 from chatbot.domain.models import Clinic, Dentist, Treatment
 from chatbot.errors import InvalidInput, OutsideAvailability, SlotTaken
+from chatbot.repositories import catalog, unit
 from chatbot.services.availability import load_day_inputs, offering
 from chatbot.services.catalog import match_treatment
 
@@ -52,13 +52,13 @@ def ensure_free_slot(
             "Ask me for free times to see what is available."
         )
     if problem == "taken":
-        raise SlotTaken(repository.SLOT_TAKEN_MSG)
+        raise SlotTaken(unit.SLOT_TAKEN_MSG)
 
 
 def booking_context(
     conn: Connection, dentist_id: int, treatment: str
 ) -> tuple[Clinic, Dentist, Treatment]:
-    clinic = repository.fetch_clinic(conn)
-    chosen = match_treatment(repository.fetch_treatments(conn), treatment)
-    dentist = offering(repository.fetch_dentists(conn, [dentist_id]), chosen, dentist_id)[0]
+    clinic = catalog.fetch_clinic(conn)
+    chosen = match_treatment(catalog.fetch_treatments(conn), treatment)
+    dentist = offering(catalog.fetch_dentists(conn, [dentist_id]), chosen, dentist_id)[0]
     return clinic, dentist, chosen

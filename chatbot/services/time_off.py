@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from chatbot import repository
 from chatbot.auth import Principal
 from chatbot.errors import NotFound
+from chatbot.repositories import availability, catalog, unit
 from chatbot.services.guards import ident, manage_dentist, window
 
 MAX_DAYS = 400
@@ -30,10 +30,10 @@ def list_time_off(
     private = principal.is_admin or (
         principal.role == "dentist" and principal.dentist_id == dentist_id
     )
-    with repository.transaction(engine) as conn:
-        if not repository.fetch_dentists(conn, [dentist_id]):
+    with unit.transaction(engine) as conn:
+        if not catalog.fetch_dentists(conn, [dentist_id]):
             raise NotFound(f"There is no dentist with id {dentist_id}.")
-        rows = repository.time_off_rows(conn, dentist_id, start, end)
+        rows = availability.time_off_rows(conn, dentist_id, start, end)
     return [_doc(r, with_reason=private) for r in rows]
 
 
@@ -56,8 +56,8 @@ def remove_time_off(
     dentist_id = ident(dentist_id, "dentist id")
     time_off_id = ident(time_off_id, "time off id")
     manage_dentist(principal, dentist_id)
-    with repository.transaction(engine) as conn:
-        if not repository.delete_time_off(conn, dentist_id, time_off_id):
+    with unit.transaction(engine) as conn:
+        if not availability.delete_time_off(conn, dentist_id, time_off_id):
             raise NotFound(f"Dentist {dentist_id} has no time off with id {time_off_id}.")
 
 
@@ -70,13 +70,13 @@ def unblock(
     dentist_id = ident(dentist_id, "dentist id")
     manage_dentist(principal, dentist_id)
     start, end = window(start, end, max_days=MAX_DAYS)
-    with repository.transaction(engine) as conn:
-        touched = repository.time_off_rows(conn, dentist_id, start, end)
+    with unit.transaction(engine) as conn:
+        touched = availability.time_off_rows(conn, dentist_id, start, end)
         for row in touched:
-            repository.delete_time_off(conn, dentist_id, row["id"])
+            availability.delete_time_off(conn, dentist_id, row["id"])
             for keep_from, keep_to in ((row["starts_at"], start), (end, row["ends_at"])):
                 if keep_to > keep_from:
-                    repository.insert_exception(
+                    availability.insert_exception(
                         conn, dentist_id, "off", keep_from, keep_to, row["reason"]
                     )
     return [_doc(r, with_reason=True) for r in touched]

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from chatbot import repository, waitlist_repository
 from chatbot.auth import Principal
 from chatbot.domain.status import Status
 from chatbot.errors import HoldExpired, InvalidInput, LimitReached, NotFound
+from chatbot.repositories import appointments, catalog, patients, unit, waitlist
 from chatbot.services import booking
 from chatbot.services.catalog import match_treatment
 from chatbot.services.guards import act_for, ident, window
@@ -57,44 +57,44 @@ def join(
     if dentist_id is not None:
         dentist_id = ident(dentist_id, "dentist id")
     act_for(principal, patient_id=patient_id, dentist_id=None)
-    with repository.transaction(engine) as conn:
-        clinic = repository.fetch_clinic(conn)
+    with unit.transaction(engine) as conn:
+        clinic = catalog.fetch_clinic(conn)
         start, end = window(start, end, max_days=clinic.horizon_days + 1)
         start = max(start, dt.datetime.now(UTC))
         if end <= start:
             raise InvalidInput("That time is already in the past.")
         chosen = _treatment_for(conn, treatment, dentist_id)
-        if not repository.lock_patient(conn, patient_id):
+        if not patients.lock_patient(conn, patient_id):
             raise NotFound(f"There is no patient with id {patient_id}.")
-        if waitlist_repository.count_waiting(conn, patient_id) >= MAX_WAITING_PER_PATIENT:
+        if waitlist.count_waiting(conn, patient_id) >= MAX_WAITING_PER_PATIENT:
             raise LimitReached(
                 f"You are already waiting for {MAX_WAITING_PER_PATIENT} times; "
                 "leave one of them first."
             )
-        entry_id = waitlist_repository.insert_entry(
+        entry_id = waitlist.insert_entry(
             conn,
             patient_id=patient_id,
-            treatment_id=repository.treatment_id(conn, chosen),
+            treatment_id=catalog.treatment_id(conn, chosen),
             dentist_id=dentist_id,
             start=start,
             end=end,
         )
-        return entry_doc(waitlist_repository.entries(conn, entry_id=entry_id)[0])
+        return entry_doc(waitlist.entries(conn, entry_id=entry_id)[0])
 
 
 def _treatment_for(conn: Connection, treatment: str, dentist_id: int | None) -> str:
     """The treatment code (checked to be offered by the dentist when one is named)."""
     if dentist_id is not None:
         return booking_context(conn, dentist_id, treatment)[2].code
-    return match_treatment(repository.fetch_treatments(conn), treatment).code
+    return match_treatment(catalog.fetch_treatments(conn), treatment).code
 
 
 def list_entries(engine: Engine, principal: Principal) -> list[Doc]:
     """Waiting entries in line order: a patient's own; all of them for admins."""
     if not principal.patient_scoped:
         principal.require("admin")
-    with repository.transaction(engine) as conn:
-        rows = waitlist_repository.entries(
+    with unit.transaction(engine) as conn:
+        rows = waitlist.entries(
             conn, patient_id=principal.patient_id if principal.patient_scoped else None
         )
     return [entry_doc(r) for r in rows]
@@ -102,7 +102,7 @@ def list_entries(engine: Engine, principal: Principal) -> list[Doc]:
 
 def _own_entry(conn: Connection, principal: Principal, entry_id: Any) -> dict[str, Any]:
     entry_id = ident(entry_id, "waitlist id")
-    row = waitlist_repository.lock_entry(conn, entry_id)
+    row = waitlist.lock_entry(conn, entry_id)
     if row is None or not (principal.is_admin or principal.may_see(None, row["patient_id"])):
         raise NotFound(f"Waitlist entry {entry_id} was not found.")
     return row
@@ -110,19 +110,19 @@ def _own_entry(conn: Connection, principal: Principal, entry_id: Any) -> dict[st
 
 def _open_hold(conn: Connection, entry: dict[str, Any]) -> dict[str, Any] | None:
     """The locked hold of the entry's open offer, or None."""
-    offer = waitlist_repository.last_offer(conn, entry["id"])
+    offer = waitlist.last_offer(conn, entry["id"])
     if offer is None or offer["status"] != "open":
         return None
-    return repository.lock_appointment(conn, offer["appointment_id"])
+    return appointments.lock_appointment(conn, offer["appointment_id"])
 
 
 def accept(engine: Engine, principal: Principal, entry_id: int) -> Doc:
     """Book the offered slot (the hold becomes 'scheduled'); the entry is done."""
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         entry = _own_entry(conn, principal, entry_id)
         hold = _open_hold(conn, entry)
         if hold is None:
-            last = waitlist_repository.last_offer(conn, entry["id"])
+            last = waitlist.last_offer(conn, entry["id"])
             if last is not None and last["status"] == "expired":
                 raise HoldExpired("The offer expired and went to the next patient in line.")
             raise NotFound("There is no open offer for this waitlist entry.")
@@ -131,7 +131,7 @@ def accept(engine: Engine, principal: Principal, entry_id: int) -> Doc:
 
 def decline(engine: Engine, principal: Principal, entry_id: int) -> None:
     """Say no to the offered slot: it passes on; the patient stays in line for others."""
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         entry = _own_entry(conn, principal, entry_id)
         hold = _open_hold(conn, entry)
         if hold is None:
@@ -141,15 +141,15 @@ def decline(engine: Engine, principal: Principal, entry_id: int) -> None:
 
 def leave(engine: Engine, principal: Principal, entry_id: int) -> None:
     """Leave the line (an open offer is released with it)."""
-    with repository.transaction(engine) as conn:
+    with unit.transaction(engine) as conn:
         entry = _own_entry(conn, principal, entry_id)
         hold = _open_hold(conn, entry)
         if hold is not None:
             _release(conn, hold)
         if entry["status"] == "waiting":
-            waitlist_repository.set_entry_status(conn, entry["id"], "removed")
+            waitlist.set_entry_status(conn, entry["id"], "removed")
 
 
 def _release(conn: Connection, hold: dict[str, Any]) -> None:
     if hold["status"] == Status.HELD:
-        repository.update_appointment(conn, hold["id"], status=Status.CANCELLED.value)
+        appointments.update_appointment(conn, hold["id"], status=Status.CANCELLED.value)

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from chatbot import repository, waitlist_repository
 from chatbot.domain import slots as slot_rules
 from chatbot.domain.models import Slot, Treatment
 from chatbot.domain.status import Status
+from chatbot.repositories import appointments, catalog, unit, waitlist
 from chatbot.services.availability import load_day_inputs
 
 UTC = dt.timezone.utc
@@ -42,34 +42,34 @@ def match_dentist(engine: Engine, dentist_id: int, *, ttl_s: int) -> list[Doc]:
 
 def expire_offers(engine: Engine) -> int:
     """Expire unanswered offers whose hold ran out; returns how many."""
-    with repository.transaction(engine) as conn:
-        return waitlist_repository.expire_offer_holds(conn)
+    with unit.transaction(engine) as conn:
+        return waitlist.expire_offer_holds(conn)
 
 
 def dentists_with_waiting(engine: Engine) -> list[int]:
     """Every active dentist (any-dentist entries make each of them a candidate)."""
-    with repository.transaction(engine) as conn:
-        return [d.id for d in repository.fetch_dentists(conn) if d.active]
+    with unit.transaction(engine) as conn:
+        return [d.id for d in catalog.fetch_dentists(conn) if d.active]
 
 
 def _offer_next(engine: Engine, dentist_id: int, ttl_s: int) -> Doc | None:
-    with repository.transaction(engine) as conn:
-        waitlist_repository.lock_matching(conn, dentist_id)
-        line = waitlist_repository.candidates(conn, dentist_id)
-        dentists = repository.fetch_dentists(conn, [dentist_id])
+    with unit.transaction(engine) as conn:
+        waitlist.lock_matching(conn, dentist_id)
+        line = waitlist.candidates(conn, dentist_id)
+        dentists = catalog.fetch_dentists(conn, [dentist_id])
         if not line or not dentists or not dentists[0].active:
             return None
         dentist = dentists[0]
-        clinic = repository.fetch_clinic(conn)
-        treatments = {t.code: t for t in repository.fetch_treatments(conn)}
-        repository.sweep_expired_holds(conn, dentist_id)
-        now = repository.db_now(conn)
+        clinic = catalog.fetch_clinic(conn)
+        treatments = {t.code: t for t in catalog.fetch_treatments(conn)}
+        appointments.sweep_expired_holds(conn, dentist_id)
+        now = unit.db_now(conn)
         start = max(min(e["window_start"] for e in line), now)
         end = min(max(e["window_end"] for e in line), now + dt.timedelta(days=clinic.horizon_days))
         if end <= start:
             return None
         rules, exceptions, busy = load_day_inputs(conn, [dentist_id], start, end)
-        tried = waitlist_repository.offered_starts(conn, [e["id"] for e in line], dentist_id)
+        tried = waitlist.offered_starts(conn, [e["id"] for e in line], dentist_id)
         for entry in line:  # the walk itself is pure computation: no query per waiting entry
             treatment = treatments[entry["treatment"]]
             if not dentist.offers(treatment.code):
@@ -80,7 +80,7 @@ def _offer_next(engine: Engine, dentist_id: int, ttl_s: int) -> Doc | None:
                 entry["window_end"], now, dentist_ids=[dentist_id], limit=len(offered) + 1,
             )  # fmt: skip
             slot = next((s for s in slots if s.starts_at not in offered), None)
-            if slot is None or not waitlist_repository.claim(conn, entry["id"]):
+            if slot is None or not waitlist.claim(conn, entry["id"]):
                 continue
             offer = _place(conn, entry, treatment, slot, ttl_s)
             if offer is not None:
@@ -95,7 +95,7 @@ def _place(
     writer that took the slot or gave this patient an offer first only skips this entry."""
     try:
         with conn.begin_nested():
-            hold = repository.insert_appointment(
+            hold = appointments.insert_appointment(
                 conn,
                 dentist_id=slot.dentist_id,
                 patient_id=entry["patient_id"],
@@ -105,7 +105,7 @@ def _place(
                 hold_ttl_s=ttl_s,
                 notes="Offered from the waitlist",
             )
-            return waitlist_repository.insert_offer(
+            return waitlist.insert_offer(
                 conn,
                 entry_id=entry["id"],
                 hold=hold,
@@ -113,6 +113,6 @@ def _place(
                 expires_at=dt.datetime.fromisoformat(hold["hold_expires_at"]),
             )
     except DBAPIError as exc:
-        if repository.translate(exc) is None:
+        if unit.translate(exc) is None:
             raise
         return None

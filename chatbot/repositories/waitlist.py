@@ -1,6 +1,6 @@
 """SQL for the waitlist aggregate (entries in line, the offers made to them).
 
-Every function runs inside the caller's transaction (`repository.transaction`), which also
+Every function runs inside the caller's transaction (`unit.transaction`), which also
 translates database errors. The schema's constraints do the race safety (see
 db/migrations/0004_front_desk_waitlist.sql); the advisory lock only keeps matchers of one
 dentist from doing the same work twice.

@@ -73,15 +73,3 @@ def last_reminded(conn: Connection, patient_id: int, *, now: dt.datetime) -> dic
         {"p": patient_id, "now": now},
     ).first()
     return dict(row[0]) if row else None
-
-
-def reminder_of(conn: Connection, appointment_id: int) -> dict[str, Any] | None:
-    row = (
-        conn.execute(
-            text("SELECT * FROM appointment_reminder WHERE appointment_id = :id"),
-            {"id": appointment_id},
-        )
-        .mappings()
-        .first()
-    )
-    return dict(row) if row else None
