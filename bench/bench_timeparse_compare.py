@@ -3,9 +3,9 @@
     .venv/bin/uv pip install --python .venv/bin/python -e '.[compare]'   # once
     .venv/bin/python bench/bench_timeparse_compare.py [--show-misses NAME]
 
-Prints, per file (golden, hold-out; --blind adds the blind file, --explore the exploration set) and resolver, exact-match
-accuracy of date, time and window (start and end) and utterances per CPU second through each
-adapter (one process, one core).
+Prints, per file (golden, hold-out; --blind adds the blind file, --explore the exploration
+set) and resolver, exact-match accuracy of date, time and window (start and end) and
+utterances per CPU second through each adapter (one process, one core).
 The adapters (bench/timeparse_adapters.py) apply the contract's conventions for the
 libraries. A library that is not installed is reported and skipped. Not a test.
 """

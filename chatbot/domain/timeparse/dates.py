@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from .lexicon import MONTH_INDEX, MONTH_RE, MONTHS, WEEKDAY_INDEX, WEEKDAY_RE
+from .lexicon import MONTH_INDEX, MONTH_RE, MONTHS, NOT_A_DAY_AFTER, WEEKDAY_INDEX, WEEKDAY_RE
 from .pieces import DIGIT, Day, Env, Fields, Rule, add_months, days_in_month, monday_of, rule
 
 ORD = r"(?:st|nd|rd|th)"
@@ -165,7 +165,11 @@ def _week_then_weekday(m: re.Match[str], env: Env) -> Fields:
     r"|the next month|this coming month))?$",
     needs=DIGIT,
 )
-def _ordinal(m: re.Match[str], env: Env) -> Fields:
+def _ordinal(m: re.Match[str], env: Env) -> Fields | None:
+    """ "the 13th"; but "the 1st one", "2nd option" pick from a list (`NOT_A_DAY_AFTER`)."""
+    after = m.string[m.end() + 1 :].split(" ", 1)[0]
+    if m["which"] is None and after in NOT_A_DAY_AFTER:
+        return None
     return _ordinal_day(env, int(m["d"]), m["which"])
 
 
