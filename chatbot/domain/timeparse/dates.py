@@ -73,7 +73,7 @@ def _later_today(m: re.Match[str], env: Env) -> Fields:
 @rule(
     r"^(?:(?P<mod>this coming|this|next|coming|upcoming|the following|following|every|each) )?"
     rf"(?P<wd>{WEEKDAY_RE})(?P<pl>s)?(?: (?P<post>after next|(?:of )?next week|(?:of )?this week"
-    r"|(?:of )?last week|(?:of )?the week after next|week after next|week))?$",
+    r"|(?:of )?last week|(?:of )?the week after next|week after next|week|fortnight))?$",
     needs=("day",),
 )
 def _weekday(m: re.Match[str], env: Env) -> Fields:
@@ -85,8 +85,9 @@ def _weekday(m: re.Match[str], env: Env) -> Fields:
         found = monday_of(env.today) + timedelta(weeks=weeks, days=weekday)
         return one_day(found)
     found = weekday_on_or_after(env.today + timedelta(days=1 if strict else 0), weekday)
-    if post in ("after next", "week"):  # "Monday after next", British "Monday week"
-        found = weekday_on_or_after(env.today + timedelta(days=1), weekday) + timedelta(7)
+    if post in ("after next", "week", "fortnight"):  # "Monday after next", "Monday week"
+        weeks = 2 if post == "fortnight" else 1  # British "Monday fortnight": a week later
+        found = weekday_on_or_after(env.today + timedelta(days=1), weekday) + timedelta(weeks=weeks)
     every = bool(m["pl"]) or m["mod"] in ("every", "each")  # "mondays", "every Monday"
     return one_day(found, roll="week", weekday=not post, weekdays=(weekday + 1,) if every else None)
 

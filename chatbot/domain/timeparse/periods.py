@@ -48,6 +48,17 @@ def _offset_from_anchor(m: re.Match[str], env: Env) -> Fields | None:
     return one_day(_offset(anchor, count(m["n"]), m["unit"]))
 
 
+@rule(
+    rf"^{_N} (?P<unit>weeks?|fortnight)(?= on the {WEEKDAY_RE}(?!\S))", needs=("week", "fortnight")
+)
+def _weeks_on_the(m: re.Match[str], env: Env) -> Fields | None:
+    """ "2 weeks on the Tuesday" is "in 2 weeks on the Tuesday" (the Tuesday of that week);
+    without "the", British "2 weeks on Tuesday" counts from Tuesday (`_offset_from_anchor`)."""
+    if m.string.endswith(("in ", "within "), 0, m.start()):
+        return None
+    return _from_today(m, env)
+
+
 def _offset(start: date, n: int, unit: str) -> date:
     if unit.startswith("month"):
         return add_months(start, n)
@@ -138,6 +149,7 @@ RULES: tuple[Rule, ...] = (
     _in_offset,
     _offset_from_now,
     _offset_from_anchor,
+    _weeks_on_the,
     _period,
     _month,
     _days_then_month,

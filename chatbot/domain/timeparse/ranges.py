@@ -30,9 +30,16 @@ def _range_bare(m: re.Match[str], env: Env) -> Fields | None:
         first, second = int(m["h1"]), int(m["h2"])
         if first == second or first > 23 or second > 23 or m.string.endswith("of ", 0, m.start()):
             return None  # "one to one", "a scale of 1 to 10"
-        if first in MINUTES_TO:
-            return None
+        if first in MINUTES_TO or _COUNTED.match(m.string, m.end()):
+            return None  # "10 to 3" is 14:50; "2 to 3 cavities" counts things
     return _range(m)
+
+
+# A plural noun after two plain numbers: they count something ("2 to 3 fillings").
+_COUNTED = re.compile(
+    r" (?!(?:works|suits|thanks|is|was|pls|plus|mondays|tuesdays|wednesdays|thursdays|fridays"
+    r"|saturdays|sundays|weekdays|weekends)(?!\S))[a-z]+s(?!\S)"
+)
 
 
 def _range(m: re.Match[str]) -> Fields | None:
