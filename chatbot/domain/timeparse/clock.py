@@ -142,8 +142,10 @@ def _past_to(m: re.Match[str], env: Env) -> Fields | None:
         return None
     if q.isdigit() and m[0][0].isdigit() and after_a_day(m):
         return None  # "Mon-Fri 10 to 2" is a range of hours, not 1:50
-    if q.isdigit() and (after_a_month(m) or (direction == "after" and m["mer"])):
-        return None  # "Dec 15 after 2pm", "the 15 after 2pm": a day, then a window
+    if q.isdigit() and m[0][0].isdigit() and after_a_month(m):
+        return None  # "Dec 15 after 2pm": a day, then a window ("April at 20 past 2" a time)
+    if q.isdigit() and direction == "after" and m["mer"]:
+        return None  # "the 15 after 2pm": a day, then a window
 
     base = _WORD_TIMES.get(m["h"]) or Clock(int(m["h"]), 0, m["mer"])
     if base.hour > 23 or minutes > 59:
