@@ -47,7 +47,8 @@ Conventions (details in `meaning` and `windows`):
   clinic hours (12:00-13:00, 08:00-16:00), before or after a day, except: a first number of
   5, 10, 15, 20 or 25 is minutes before the hour ("10 to 3" = 14:50, as "ten to three"; say
   "from 10 to 3" for a range), but straight after a day ("Tuesday 10 to 3") it is a range; a
-  plural noun after them counts things ("2 to 3 fillings"); "quarter to 1" is 12:45;
+  plural noun after them or a score word before ("2 to 3 fillings", "pain is 7 to 8") makes
+  them counts; "quarter to 1" is 12:45;
 - DST: nonexistent local times move forward by the gap, repeated ones take the first
   occurrence; whole days are local midnight to local midnight (23 or 25 h on DST days).
 """

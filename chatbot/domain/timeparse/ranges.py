@@ -28,13 +28,15 @@ def _range_bare(m: re.Match[str], env: Env) -> Fields | None:
     plain = not any(m[f"{g}{i}"] for g in "wmrq" for i in (1, 2))
     if plain and m["sep"] != "-" and not after_a_day(m):
         first, second = int(m["h1"]), int(m["h2"])
-        if first == second or first > 23 or second > 23 or m.string.endswith("of ", 0, m.start()):
-            return None  # "one to one", "a scale of 1 to 10"
+        if first == second or first > 23 or second > 23 or _SCORED.search(m.string, 0, m.start()):
+            return None  # "one to one", "a scale of 1 to 10", "the pain is 7 to 8"
         if first in MINUTES_TO or _COUNTED.match(m.string, m.end()):
             return None  # "10 to 3" is 14:50; "2 to 3 cavities" counts things
     return _range(m)
 
 
+# Words just before two plain numbers that make them a score, not hours.
+_SCORED = re.compile(r"(?:\bof|\b(?:pain|scale|rate|rated|level|score|aged?|ages)(?: \S+){0,2}) $")
 # A plural noun after two plain numbers: they count something ("2 to 3 fillings").
 _COUNTED = re.compile(
     r" (?!(?:works|suits|thanks|is|was|pls|plus|mondays|tuesdays|wednesdays|thursdays|fridays"
