@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from test_timeparse_holdout import answer
 from test_timeparse_whole_message import DAYS, nows, same_request
-from timeparse_cases import EXPLORE, Answer, Case, load, score
+from timeparse_cases import EXPLORE, load, score
 
-from chatbot.domain.timeparse import ClinicContext, resolve
+from chatbot.domain.timeparse import resolve
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 SETTINGS = settings(max_examples=80, deadline=None)
@@ -119,12 +120,6 @@ def test_an_ordinal_before_one_is_a_pick_not_a_day(
         got = resolve(text, now)
         assert (got.date, got.start, got.error) == (None, None, None), text
     assert resolve(f"the {first}", now).date is not None
-
-
-def answer(case: Case) -> Answer:
-    got = resolve(case.utterance, case.now, options=ClinicContext(locale=case.locale))
-    shown = got.to_json()
-    return Answer(shown["date"], shown["time"], got.start, got.end, bool(got.error))
 
 
 @pytest.mark.parametrize("field", ["date", "time", "window"])
