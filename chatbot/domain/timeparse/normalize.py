@@ -181,9 +181,11 @@ _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 
 
 def _pronoun(before: str, after: str) -> bool:
-    """ "the 1st one or the 3rd", "the one or the other": after "the" or an ordinal, "one" is
-    a pronoun whatever follows."""
-    if before == "the" or _ORDINAL.fullmatch(before) or before in ORDINAL_UNITS:
+    """ "the 1st one or the 3rd", "the one or the other": after an ordinal, or after "the"
+    and before "or"/"and", "one" is a pronoun ("the one oclock slot" stays 1)."""
+    if _ORDINAL.fullmatch(before) or before in ORDINAL_UNITS:
+        return True
+    if before == "the" and after in ("or", "and"):
         return True
     return after not in _NUMBER_AFTER and before not in _NUMBER_BEFORE
 
