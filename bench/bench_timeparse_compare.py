@@ -3,9 +3,9 @@
     .venv/bin/uv pip install --python .venv/bin/python -e '.[compare]'   # once
     .venv/bin/python bench/bench_timeparse_compare.py [--show-misses NAME]
 
-Prints, per file (golden, hold-out; --blind adds the blind file) and resolver, exact-match
-accuracy of date, time and window (start and end) and utterances per CPU second through each
-adapter (one process, one core).
+Prints, per file (golden, hold-out; --blind adds the blind file, --explore the exploration
+set) and resolver, exact-match accuracy of date, time and window (start and end) and
+utterances per CPU second through each adapter (one process, one core).
 The adapters (bench/timeparse_adapters.py) apply the contract's conventions for the
 libraries. A library that is not installed is reported and skipped. Not a test.
 """
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from timeparse_adapters import dateparser_adapter, recognizers_adapter  # noqa: E402
-from timeparse_cases import BLIND, GOLDEN, HOLDOUT, Answer, Case, Score, load  # noqa: E402
+from timeparse_cases import BLIND, EXPLORE, GOLDEN, HOLDOUT, Answer, Case, Score, load  # noqa: E402
 
 from chatbot.domain.timeparse import ClinicContext, resolve  # noqa: E402
 
@@ -60,8 +60,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--show-misses", metavar="NAME", help="print one resolver's misses")
     parser.add_argument("--blind", action="store_true", help="also score the blind file")
+    parser.add_argument("--explore", action="store_true", help="also score the exploration set")
     args = parser.parse_args()
     files = [("golden", GOLDEN), ("hold-out", HOLDOUT)] + ([("blind", BLIND)] if args.blind else [])
+    files += [("explore", EXPLORE)] if args.explore else []
     adapters: dict[str, Callable[[Case], Answer]] = {}
     for name, make in RESOLVERS.items():
         try:

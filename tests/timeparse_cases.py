@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "timeparse_golden.json"
 HOLDOUT = HERE / "timeparse_holdout.json"
 BLIND = HERE / "timeparse_blind.json"
+EXPLORE = HERE / "timeparse_explore.json"
 
 
 @dataclass(frozen=True)

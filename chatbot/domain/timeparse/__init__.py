@@ -36,6 +36,19 @@ Conventions (details in `meaning` and `windows`):
   no good") is never the primary one, and when nothing else is named the fields stay None;
 - "Friday 24", "fri 24th": the day must be that weekday, else `error` ("May 23rd is a Thursday,
   not a Friday"); "the 2pm one", "the 3 one" are times, "on the 2nd" a date;
+- picks from a list are no date: an ordinal before "one", "option", "slot", "choice" ("the 1st
+  one", "2nd option", "the 1st one or the 3rd one"); "the 1st", "on the 1st" stay days;
+- weeks ahead: "in 2 weeks on the Tuesday", "in a fortnight on the Friday", "Tuesday in 2
+  weeks", "2 weeks on the Tuesday" are that weekday in the Monday-Sunday week holding today +
+  N weeks (for N=1 the same as "Tuesday next week"); counted from a weekday instead: "2 weeks
+  from Tuesday", British "a week on Tuesday", "2 weeks on Tuesday" (no "the") are the next
+  Tuesday + N weeks; "Tuesday week" / "Tuesday fortnight" the next Tuesday + 1 / 2 weeks;
+- two plain hours ("12 to 1", "8 till 4", "half 12 to 1", "12 noon to 1") are a range read in
+  clinic hours (12:00-13:00, 08:00-16:00), before or after a day, except: a first number of
+  5, 10, 15, 20 or 25 is minutes before the hour ("10 to 3" = 14:50, as "ten to three"; say
+  "from 10 to 3" for a range), but straight after a day ("Tuesday 10 to 3") it is a range; a
+  plural noun after them or a score word before ("2 to 3 fillings", "pain is 7 to 8") makes
+  them counts; "quarter to 1" is 12:45;
 - DST: nonexistent local times move forward by the gap, repeated ones take the first
   occurrence; whole days are local midnight to local midnight (23 or 25 h on DST days).
 """

@@ -28,6 +28,10 @@ def after_a_month(m: re.Match[str]) -> bool:
     return _MONTH_BEFORE.search(m.string, max(0, m.start() - 10), m.start()) is not None
 
 
+# "N to 3" with N one of these is N minutes before 3 ("10 to 3" is 14:50); other plain
+# numbers before "to" start a range ("12 to 1", "9 to 5", see `ranges._range_bare`).
+MINUTES_TO = frozenset({5, 10, 15, 20, 25})
+
 _WORD_TIMES = {"noon": Clock(12, 0, fixed=True), "midday": Clock(12, 0, fixed=True)}
 _WORD_TIMES["midnight"] = Clock(0, 0, fixed=True)
 
@@ -46,18 +50,40 @@ def make_clock(hour: int, minute: int, meridiem: str | None, text: str) -> Field
 
 
 def atom(i: int) -> str:
+    """One end of a range: "3", "3:30", "3pm", "noon", "12 noon", "half 3", "quarter past 3"."""
     return (
-        rf"(?:(?P<w{i}>noon|midday|midnight)|(?P<h{i}>\d{{1,2}})(?:[:.](?P<m{i}>\d{{2}}))?"
-        rf"(?: ?(?P<r{i}>am|pm))?)"
+        rf"(?:(?:12 )?(?P<w{i}>noon|midday|midnight)|(?:(?P<q{i}>half|quarter past|quarter to) )?"
+        rf"(?P<h{i}>\d{{1,2}})(?:[:.](?P<m{i}>\d{{2}}))?(?: ?(?P<r{i}>am|pm))?)"
     )
+
+
+_QUARTERS = {"half": 30, "quarter past": 15, "quarter to": -15}
 
 
 def atom_clock(m: re.Match[str], i: int) -> Fields:
     word = m[f"w{i}"]
     if word:
         return {"clock": _WORD_TIMES[word]}
-    hour, minute = m[f"h{i}"], m[f"m{i}"]
+    hour, minute, quarter = m[f"h{i}"], m[f"m{i}"], m[f"q{i}"]
+    if quarter and minute is None and 1 <= int(hour) <= 12:
+        return minutes_from(Clock(int(hour), 0, m[f"r{i}"]), _QUARTERS[quarter])
+    if quarter:
+        return {"error": f"{quarter} {m[f'h{i}']} isn't a valid time"}
     return make_clock(int(hour), int(minute or 0), m[f"r{i}"], hour)
+
+
+def minutes_from(base: Clock, minutes: int) -> Fields:
+    """`minutes` (negative: before) from an hour; on a 12-hour clock the hour before 1 is 12
+    ("quarter to 1" is 12:45, not 00:45)."""
+    total = base.hour * 60 + minutes
+    hour, minute = divmod(total % (24 * 60), 60)
+    if base.fixed:
+        return {"clock": Clock(hour, minute, fixed=True)}
+    if hour == 0:
+        hour = 12
+    if base.meridiem == "pm" and hour < 12:
+        return {"clock": Clock(hour, minute, "pm")}
+    return make_clock(hour, minute, base.meridiem, str(hour))
 
 
 @rule(rf"^{_PREP}(?P<h>\d{{1,2}})(?:(?:[:.]| )(?P<m>\d{{2}}))? (?P<mer>am|pm)$", needs=DIGIT)
@@ -112,23 +138,19 @@ def _past_to(m: re.Match[str], env: Env) -> Fields | None:
     minutes = {"quarter": 15, "half": 30}.get(q) or int(q)
     if q == "half" and direction not in ("past", "after"):
         return None
-    if q.isdigit() and not m["min"] and (minutes % 5 or minutes >= 30):
+    if q.isdigit() and not m["min"] and minutes not in MINUTES_TO:
         return None
     if q.isdigit() and m[0][0].isdigit() and after_a_day(m):
         return None  # "Mon-Fri 10 to 2" is a range of hours, not 1:50
-    if q.isdigit() and (after_a_month(m) or (direction == "after" and m["mer"])):
-        return None  # "Dec 15 after 2pm", "the 15 after 2pm": a day, then a window
+    if q.isdigit() and m[0][0].isdigit() and after_a_month(m):
+        return None  # "Dec 15 after 2pm": a day, then a window ("April at 20 past 2" a time)
+    if q.isdigit() and direction == "after" and m["mer"]:
+        return None  # "the 15 after 2pm": a day, then a window
 
     base = _WORD_TIMES.get(m["h"]) or Clock(int(m["h"]), 0, m["mer"])
     if base.hour > 23 or minutes > 59:
         return None
-    total = base.hour * 60 + (minutes if direction in ("past", "after") else -minutes)
-    hour, minute = divmod(total % (24 * 60), 60)
-    if base.fixed:
-        return {"clock": Clock(hour, minute, fixed=True)}
-    if base.meridiem == "pm" and hour < 12:
-        return {"clock": Clock(hour, minute, "pm")}
-    return make_clock(hour, minute, base.meridiem, str(hour))
+    return minutes_from(base, minutes if direction in ("past", "after") else -minutes)
 
 
 @rule(rf"^{_PREP}half (?P<h>\d{{1,2}})$(?! (?:past|hours?|an)(?!\S))", needs=("half",))

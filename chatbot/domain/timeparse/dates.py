@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from .lexicon import MONTH_INDEX, MONTH_RE, MONTHS, WEEKDAY_INDEX, WEEKDAY_RE
+from .lexicon import MONTH_INDEX, MONTH_RE, MONTHS, NOT_A_DAY_AFTER, WEEKDAY_INDEX, WEEKDAY_RE
 from .pieces import DIGIT, Day, Env, Fields, Rule, add_months, days_in_month, monday_of, rule
 
 ORD = r"(?:st|nd|rd|th)"
@@ -73,7 +73,7 @@ def _later_today(m: re.Match[str], env: Env) -> Fields:
 @rule(
     r"^(?:(?P<mod>this coming|this|next|coming|upcoming|the following|following|every|each) )?"
     rf"(?P<wd>{WEEKDAY_RE})(?P<pl>s)?(?: (?P<post>after next|(?:of )?next week|(?:of )?this week"
-    r"|(?:of )?last week|(?:of )?the week after next|week after next|week))?$",
+    r"|(?:of )?last week|(?:of )?the week after next|week after next|week|fortnight))?$",
     needs=("day",),
 )
 def _weekday(m: re.Match[str], env: Env) -> Fields:
@@ -85,8 +85,9 @@ def _weekday(m: re.Match[str], env: Env) -> Fields:
         found = monday_of(env.today) + timedelta(weeks=weeks, days=weekday)
         return one_day(found)
     found = weekday_on_or_after(env.today + timedelta(days=1 if strict else 0), weekday)
-    if post in ("after next", "week"):  # "Monday after next", British "Monday week"
-        found = weekday_on_or_after(env.today + timedelta(days=1), weekday) + timedelta(7)
+    if post in ("after next", "week", "fortnight"):  # "Monday after next", "Monday week"
+        weeks = 2 if post == "fortnight" else 1  # British "Monday fortnight": a week later
+        found = weekday_on_or_after(env.today + timedelta(days=1), weekday) + timedelta(weeks=weeks)
     every = bool(m["pl"]) or m["mod"] in ("every", "each")  # "mondays", "every Monday"
     return one_day(found, roll="week", weekday=not post, weekdays=(weekday + 1,) if every else None)
 
@@ -165,7 +166,11 @@ def _week_then_weekday(m: re.Match[str], env: Env) -> Fields:
     r"|the next month|this coming month))?$",
     needs=DIGIT,
 )
-def _ordinal(m: re.Match[str], env: Env) -> Fields:
+def _ordinal(m: re.Match[str], env: Env) -> Fields | None:
+    """ "the 13th"; but "the 1st one", "2nd option" pick from a list (`NOT_A_DAY_AFTER`)."""
+    after = m.string[m.end() + 1 :].split(" ", 1)[0]
+    if m["which"] is None and after in NOT_A_DAY_AFTER:
+        return None
     return _ordinal_day(env, int(m["d"]), m["which"])
 
 

@@ -139,6 +139,14 @@ NOT_TYPOS = frozenset(
     }
 )
 
+# Words after an ordinal that make it an ordinal, not a day: "on second thought", "the first
+# one", "the 2nd one", "the 1st option" pick from a list; "the 1st" alone is a day.
+NOT_A_DAY_AFTER = frozenset(
+    {"thing", "thought", "thoughts", "time", "times", "opinion", "one", "ones", "option", "choice"}
+    | {"options", "choices", "slot", "slots", "appointment", "appointments", "offer", "suggestion"}
+    | {"floor", "child", "kid", "son", "daughter", "tooth", "molar", "filling", "visit", "place"}
+)
+
 UNITS = {
     "zero": 0,
     "one": 1,

@@ -141,6 +141,9 @@ def _day(pieces: list[Piece]) -> Day | None:
         inside = _weekday_in(explicit[0], named[0].first.weekday())
         if inside is not None:
             return inside
+    if explicit and named and explicit[0].week_ahead:
+        week = explicit[0].first - timedelta(days=explicit[0].first.weekday())
+        return _weekday_in(Day(week, week + timedelta(days=6)), named[0].first.weekday())
     chosen = explicit or days
     return chosen[0] if chosen else None
 
@@ -159,6 +162,8 @@ def _mismatch(pieces: list[Piece]) -> str | None:
     explicit = [d for d in days if not d.weekday and d.weekdays is None]
     if not (named and explicit) or explicit[0].first != explicit[0].last:
         return None
+    if explicit[0].week_ahead:
+        return None  # "in 2 weeks on the Tuesday": the Tuesday of that week
     said, actual = named[0].first.weekday(), explicit[0].first
     if said == actual.weekday():
         return None

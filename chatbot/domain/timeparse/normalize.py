@@ -18,6 +18,7 @@ from .lexicon import (
     CONTEXT_WEEKDAYS,
     FUZZY_TARGETS,
     MONTH_INDEX,
+    NOT_A_DAY_AFTER,
     NOT_TYPOS,
     NOT_WEEKDAY_AFTER,
     NOT_WEEKDAY_BEFORE,
@@ -70,11 +71,6 @@ _NUMBER_AFTER = frozenset(
 _NUMBER_BEFORE = frozenset(
     {"at", "around", "about", "by", "till", "until", "til", "from", "between", "and", "to", "past"}
     | {"after", "before", "half", "quarter", "approx", "approximately", "roughly", "say"}
-)
-# Words after an ordinal that make it an ordinal, not a day ("on second thought", "the first one").
-_NOT_A_DAY_AFTER = frozenset(
-    {"thing", "thought", "thoughts", "time", "times", "opinion", "one", "ones", "option", "choice"}
-    | {"floor", "child", "kid", "son", "daughter", "tooth", "molar", "filling", "visit", "place"}
 )
 _MINUTE_WORDS = {"fifteen": 15, **TENS}
 _NUMBER_WORDS = frozenset({*UNITS, *TENS, *ORDINAL_UNITS, *ORDINAL_TENS})
@@ -181,14 +177,23 @@ def _clock_words(tokens: list[str], i: int) -> tuple[str, int] | None:
     return f"{hour}:{minute:02d}", used
 
 
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
+
+
 def _pronoun(before: str, after: str) -> bool:
+    """ "the 1st one or the 3rd", "the one or the other": after an ordinal, or after "the"
+    and before "or"/"and", "one" is a pronoun ("the one oclock slot" stays 1)."""
+    if _ORDINAL.fullmatch(before) or before in ORDINAL_UNITS:
+        return True
+    if before == "the" and after in ("or", "and"):
+        return True
     return after not in _NUMBER_AFTER and before not in _NUMBER_BEFORE
 
 
 def _ordinal_or_words(out: list[str], tokens: list[str], nxt: int, value: int, words: str) -> str:
     before = out[-1] if out else ""
     after = tokens[nxt] if nxt < len(tokens) else ""
-    if after in _NOT_A_DAY_AFTER:
+    if after in NOT_A_DAY_AFTER:
         return words
     if before in ("the", "on") or before in MONTH_INDEX or after == "of" or after in MONTH_INDEX:
         return ordinal_suffix(value)

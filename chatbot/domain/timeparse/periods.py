@@ -16,12 +16,17 @@ _UNIT = r"(?P<unit>days?|weeks?|months?|fortnight)"
 
 @rule(rf"^(?:in|within) {_N} {_UNIT}(?: time| from now| from today)?$")
 def _in_offset(m: re.Match[str], env: Env) -> Fields:
-    return one_day(_offset(env.today, count(m["n"]), m["unit"]))
+    return _from_today(m, env)
 
 
 @rule(rf"^{_N} {_UNIT} (?:from (?:now|today)|today)$", needs=("now", "today"))
 def _offset_from_now(m: re.Match[str], env: Env) -> Fields:
-    return one_day(_offset(env.today, count(m["n"]), m["unit"]))
+    return _from_today(m, env)
+
+
+def _from_today(m: re.Match[str], env: Env) -> Fields:
+    weeks = m["unit"].startswith(("week", "fortnight"))
+    return one_day(_offset(env.today, count(m["n"]), m["unit"]), week_ahead=weeks)
 
 
 @rule(
@@ -29,7 +34,11 @@ def _offset_from_now(m: re.Match[str], env: Env) -> Fields:
     rf"(?P<wd>{WEEKDAY_RE}))$",
     needs=("day", "tomorrow"),
 )
-def _offset_from_anchor(m: re.Match[str], env: Env) -> Fields:
+def _offset_from_anchor(m: re.Match[str], env: Env) -> Fields | None:
+    """ "2 weeks from Tuesday", British "a week on Tuesday": counted from that Tuesday; after
+    "in" ("in 2 weeks on Tuesday") the weekday is inside the week ahead (see `meaning`)."""
+    if m.string.endswith(("in ", "within "), 0, m.start()):
+        return None
     if m["tmrw"]:
         anchor = env.today + timedelta(days=1)
     else:
@@ -37,6 +46,17 @@ def _offset_from_anchor(m: re.Match[str], env: Env) -> Fields:
         start = env.today + timedelta(days=1 if strict else 0)
         anchor = weekday_on_or_after(start, WEEKDAY_INDEX[m["wd"]])
     return one_day(_offset(anchor, count(m["n"]), m["unit"]))
+
+
+@rule(
+    rf"^{_N} (?P<unit>weeks?|fortnight)(?= on the {WEEKDAY_RE}(?!\S))", needs=("week", "fortnight")
+)
+def _weeks_on_the(m: re.Match[str], env: Env) -> Fields | None:
+    """ "2 weeks on the Tuesday" is "in 2 weeks on the Tuesday" (the Tuesday of that week);
+    without "the", British "2 weeks on Tuesday" counts from Tuesday (`_offset_from_anchor`)."""
+    if m.string.endswith(("in ", "within "), 0, m.start()):
+        return None
+    return _from_today(m, env)
 
 
 def _offset(start: date, n: int, unit: str) -> date:
@@ -129,6 +149,7 @@ RULES: tuple[Rule, ...] = (
     _in_offset,
     _offset_from_now,
     _offset_from_anchor,
+    _weeks_on_the,
     _period,
     _month,
     _days_then_month,

@@ -31,6 +31,9 @@ class Day:
     since: datetime | None = None  # the window opens at this instant, not midnight
     roll: str | None = None  # "week" | "month" | "year": how to move it later if needed
     weekday: bool = False  # a bare weekday, which an explicit date next to it refines
+    # "in 2 weeks", "in a fortnight": a weekday next to it is that weekday in the same
+    # Monday-Sunday week ("in 2 weeks on the Tuesday"), not a contradiction
+    week_ahead: bool = False
     # ISO weekdays (sorted) of a recurring set or a weekday range ("Mon-Thu", "tuesdays and
     # thursdays", "weekdays"); `first`..`last` is then its first occurrence
     weekdays: tuple[int, ...] | None = None

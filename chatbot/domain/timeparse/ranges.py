@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from .clock import NOT_UNIT, after_a_day, atom, atom_clock
+from .clock import MINUTES_TO, NOT_UNIT, after_a_day, atom, atom_clock
 from .pieces import Clock, ClockSpan, Day, Env, Fields, Rule, rule
 from .windows import later
 
@@ -20,13 +20,28 @@ def _range_keyword(m: re.Match[str], env: Env) -> Fields | None:
     return _range(m)
 
 
-@rule(rf"^{atom(1)} ?(?P<sep>-|to|till|until) ?{atom(2)}${NOT_UNIT}")
+@rule(rf"^{atom(1)} ?(?P<sep>-|to|till|until) ?{atom(2)}${NOT_UNIT}(?! out of)")
 def _range_bare(m: re.Match[str], env: Env) -> Fields | None:
-    """ "2-5pm", "9:30 to 11"; plain "8 to 4" only straight after a day ("Mon-Fri 8 to 4")."""
-    plain = not any(m[f"{g}{i}"] for g in "wmr" for i in (1, 2))
+    """ "2-5pm", "9:30 to 11", "12 to 1", "8 till 4". Two plain numbers are a range unless
+    the first can be minutes before the hour: "10 to 3" is 14:50, as "ten to three" (see
+    `clock._past_to`), but "Mon-Fri 10 to 2" after a day is a range."""
+    plain = not any(m[f"{g}{i}"] for g in "wmrq" for i in (1, 2))
     if plain and m["sep"] != "-" and not after_a_day(m):
-        return None
+        first, second = int(m["h1"]), int(m["h2"])
+        if first == second or first > 23 or second > 23 or _SCORED.search(m.string, 0, m.start()):
+            return None  # "one to one", "a scale of 1 to 10", "the pain is 7 to 8"
+        if first in MINUTES_TO or _COUNTED.match(m.string, m.end()):
+            return None  # "10 to 3" is 14:50; "2 to 3 cavities" counts things
     return _range(m)
+
+
+# Words just before two plain numbers that make them a score, not hours.
+_SCORED = re.compile(r"(?:\bof|\b(?:pain|scale|rate|rated|level|score|aged?|ages)(?: \S+){0,2}) $")
+# A plural noun after two plain numbers: they count something ("2 to 3 fillings").
+_COUNTED = re.compile(
+    r" (?!(?:works|suits|thanks|is|was|pls|plus|mondays|tuesdays|wednesdays|thursdays|fridays"
+    r"|saturdays|sundays|weekdays|weekends)(?!\S))[a-z]+s(?!\S)"
+)
 
 
 def _range(m: re.Match[str]) -> Fields | None:
