@@ -280,3 +280,33 @@ def test_an_iso_datetime_is_its_date_and_wall_time(now: datetime, when: datetime
         got = resolve(text, now)
         assert same_request(got, resolve(f"{stamp:%Y-%m-%d} at {stamp:%H:%M}", now)), text
         assert got.time == stamp.time()
+
+
+@SETTINGS
+@given(
+    now=nows,
+    day=DAYS,
+    case=st.sampled_from(
+        [
+            ("after school", "like 3:30", "3:30pm"),
+            ("after lunch", "1:45 if possible", "1:45pm"),
+            ("after work", "ideally 6", "6pm"),
+            ("after 2pm", "say quarter past 3", "3:15pm"),
+            ("before 11am", "maybe 10", "10am"),
+        ]
+    ),
+    template=st.integers(0, 1),
+)
+def test_a_clock_time_inside_an_earlier_open_range_is_the_time(
+    now: datetime, day: str, case: tuple[str, str, str], template: int
+) -> None:
+    ranged, clock, meant = case
+    message = [f"{day} {ranged}, {clock}", f"{day} {ranged}. {clock}?"][template]
+    assert same_request(resolve(message, now), resolve(f"{day} at {meant}", now)), message
+
+
+@SETTINGS
+@given(now=nows, day=DAYS)
+def test_a_clock_time_outside_an_open_range_leaves_the_range(now: datetime, day: str) -> None:
+    message = f"{day} after 4pm, 9am?"
+    assert resolve(message, now).time != "09:00", message

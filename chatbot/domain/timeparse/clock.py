@@ -189,7 +189,7 @@ def _after_day(m: re.Match[str], env: Env) -> Fields | None:
 # elsewhere ("Wednesday at 3. No wait, make it 4", "late afternoon, maybe 4?").
 _TIME_CONTEXT = re.compile(
     r"\d(?::\d\d| ?[ap]m\b| oclock)|\b(?:at|around|about) \d|\b(?:morning|afternoon|evening|noon"
-    r"|tonight|lunch\w*)\b"
+    r"|tonight|lunch\w*|(?:after|before) (?:work|school))\b"
 )
 
 

@@ -24,6 +24,10 @@ sentences end at ".", "?" and "!".
 6. A later clock time or range refines an earlier daypart (same or next sentence), also one
    borrowed by rule 5: "tomorrow afternoon. Say 2:15?" is 14:15; "in the evening on the 25th?
    After 6" is 18:00-21:00; "Next Thursday? In the morning, around 9:30" is 09:30.
+7. A later clock time (same or next sentence) that one of its readings puts less than six
+   hours inside an earlier open range replaces the range: "Monday after school, like 3:30" is
+   15:30; "after lunch, 1:30 if possible" is 13:30; "before 11, say 10" is 10:00. One reading
+   inside fixes it (15:30, not 03:30); with two the clinic hours choose, as for any clock.
 
 Mentions that are ruled out ("not the 3rd"), in the past or referring to it ("since the
 weekend"), or only "asap" never lend anything.
@@ -33,10 +37,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 
 from .choose import correcting
-from .pieces import Piece
+from .meaning import readings
+from .pieces import Clock, ClockSpan, Piece
 
 Spans = list[tuple[int, int]]
 _ALTERNATIVE = re.compile(r"^ (?:, )?or (?:maybe |perhaps |else )?$")
@@ -121,11 +127,14 @@ def complete(
 ) -> list[Piece]:
     """The primary's pieces plus what rules 2-6 borrow for it from the mentions in `lenders`."""
     own = groups[chosen]
+    sentence = sentence_of(text, spans)
+    own = _narrowed(
+        own, [groups[i] for i in lenders if i > chosen and sentence[i] - sentence[chosen] <= 1]
+    )
     day, time = has_day(own), has_time(own)
     refine = time and not _exact_time(own)
     if day and time and not refine:
         return own
-    sentence = sentence_of(text, spans)
     others = [i for i in lenders if i != chosen]
     fix = correcting(text, spans, chosen)
     borrowed: list[Piece] = []
@@ -203,3 +212,45 @@ def _following(others: list[int], chosen: int, sentence: list[int], fits: list[b
 
     found = [i for i in others if fits[i]]
     return min(found, key=rank) if found else None
+
+
+INSIDE = timedelta(hours=6)  # how far into an open range a later clock time may refine it
+
+
+def _narrowed(own: list[Piece], later: list[list[Piece]]) -> list[Piece]:
+    """Rule 7: the first later bare clock time inside an open range of `own` replaces it."""
+    ranged = next(
+        (p for p in own if p.span and (p.span.start is None) != (p.span.end is None)), None
+    )
+    if ranged is None or ranged.span is None:
+        return own
+    for pieces in later:
+        clocks = [p for p in pieces if p.clock and not p.day and not p.span]
+        if len(clocks) != len(pieces) or len(clocks) != 1:
+            continue
+        assert clocks[0].clock is not None
+        inside = _inside(ranged.span, clocks[0].clock)
+        if not inside:
+            return own
+        clock = clocks[0].clock
+        if len(inside) == 1:
+            clock = Clock(inside[0].hour, inside[0].minute, fixed=True)
+        narrowed = replace(clocks[0], clock=clock)
+        return sorted([p for p in own if p is not ranged] + [narrowed], key=lambda p: p.start)
+    return own
+
+
+def _inside(span: ClockSpan, clock: Clock) -> list[time]:
+    """The readings of `clock` less than INSIDE into the open range `span`."""
+    edge = span.start or span.end
+    assert edge is not None
+    day = date(2000, 1, 3)
+    found = set()
+    for e in readings(edge):
+        for c in readings(clock):
+            gap = datetime.combine(day, c) - datetime.combine(day, e)
+            if (span.start and timedelta(0) <= gap < INSIDE) or (
+                span.end and -INSIDE < gap <= timedelta(0)
+            ):
+                found.add(c)
+    return sorted(found)

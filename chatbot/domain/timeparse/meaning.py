@@ -207,7 +207,8 @@ def clock_time(clock: Clock, hint: str | None, opts: ClinicContext) -> time:
     return time(hour, clock.minute)
 
 
-def _readings(clock: Clock) -> list[time]:
+def readings(clock: Clock) -> list[time]:
+    """The times of day a clock may mean: one when fixed, said with am/pm or past 12."""
     if clock.fixed or clock.meridiem or clock.hour >= 12:
         return [clock_time(clock, None, ClinicContext())]
     return [time(clock.hour, clock.minute), time(clock.hour + 12, clock.minute)]
@@ -229,7 +230,7 @@ def span_window(span: ClockSpan, hint: str | None, opts: ClinicContext) -> Windo
         start = same if same < end or not opts.is_open_at(morning.hour, morning.minute) else morning
     else:
         start = clock_time(first, hint, opts)
-        later_ = [t for t in _readings(last) if t > start] if not hint else []
+        later_ = [t for t in readings(last) if t > start] if not hint else []
         end = later_[0] if later_ else clock_time(last, hint, opts)
     if end <= start and end != time(0):
         return "the time range ends before it starts"
