@@ -12,12 +12,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import context, offers
+from actions.slot_picks import ordinal_pick
 from chatbot.auth import Principal
 from chatbot.domain.status import Status
 from chatbot.errors import BookingError
 from chatbot.services import booking, reminders
 
 Doc = dict[str, Any]
+
+
+ASKED = 10  # appointments offered as buttons when asking which one
 
 
 def upcoming(who: Principal) -> list[Doc]:
@@ -66,12 +70,19 @@ def named_appointment(tracker: Tracker) -> dict[str, Any]:
     if tracker.get_slot("appointment_id") or who is None or who.role != "patient":
         return {}
     docs = upcoming(who)
+    if tracker.get_slot("requested_slot") == "appointment_id":  # "the 2nd one" of the buttons
+        index = ordinal_pick(context.user_text(tracker), len(docs[:ASKED]))
+        if index is not None:
+            return {"appointment_id": str(docs[index]["id"])}
     tz = context.clinic().tz
     day = context.when_of(tracker, tz).date
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    moving = intent == "reschedule_appointment"
+    moving = tracker.active_loop.get("name") == "reschedule_form" or (
+        ((tracker.latest_message or {}).get("intent") or {}).get("name") == "reschedule_appointment"
+    )
     if day is not None:
-        docs = [d for d in docs if _start(d).astimezone(tz).date() == day]
+        on_day = [d for d in docs if _start(d).astimezone(tz).date() == day]
+        # moving "that to Thursday": the day is the new time, not which appointment
+        docs = on_day if on_day or not moving else docs
     if (day is None or moving or not docs) and (doc := reminded(who)) is not None:
         return {"appointment_id": str(doc["id"])}
     return {"appointment_id": str(docs[0]["id"])} if len(docs) == 1 else {}
@@ -125,7 +136,7 @@ class ActionAskAppointmentId(Action):
                 "title": title,
                 "payload": "/choose_appointment" + json.dumps({"appointment_id": str(d["id"])}),
             }
-            for d, title in zip(docs[:10], describe_all(docs[:10]), strict=True)
+            for d, title in zip(docs[:ASKED], describe_all(docs[:ASKED]), strict=True)
         ]
         dispatcher.utter_message(
             text=f"Which appointment would you like to {verb}?", buttons=buttons

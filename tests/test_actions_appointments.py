@@ -147,3 +147,22 @@ def test_reschedule_to_a_slot_taken_meanwhile_apologises(seeded_engine: Engine) 
     assert "someone else just took that time" in said(messages)
     assert slots["slot_choice"] is None and slots["confirmed"] is None
     assert _status(seeded_engine, doc["id"])["starts_at"] == next_weekday(2, 10)
+
+
+def test_moving_the_only_appointment_to_a_day_picks_it(seeded_engine: Engine) -> None:
+    tuesday = _book(seeded_engine, isodow=2)
+    trk = tracker("actually could we move that to thursday", "reschedule_appointment")
+    _, picked = run(ValidateRescheduleForm(), trk)
+    assert picked["appointment_id"] == str(tuesday["id"])
+
+
+def test_a_place_in_the_appointment_buttons_picks_that_appointment(seeded_engine: Engine) -> None:
+    _book(seeded_engine, isodow=2)
+    thursday = _book(seeded_engine, isodow=4)
+    messages, _ = run(ActionAskAppointmentId(), tracker(form="cancel_form"))
+    assert len(messages[0]["buttons"]) == 2 and "Thu" in messages[0]["buttons"][1]["title"]
+    trk = tracker(
+        "the second one", "inform", form="cancel_form", slots={"requested_slot": "appointment_id"}
+    )
+    _, picked = run(ValidateCancelForm(), trk)
+    assert picked["appointment_id"] == str(thursday["id"])
