@@ -99,8 +99,10 @@ def _inputs(
 def _domain(row: TimeRow) -> AvailabilityException | Busy:
     if row.kind == "busy":
         return Busy(row.dentist_id, row.starts_at, row.ends_at, row.expires_at)
-    kind = "off" if row.kind == "off" else "extra"
-    return AvailabilityException(row.dentist_id, kind, row.starts_at, row.ends_at)
+    off = row.kind == "off"
+    return AvailabilityException(
+        row.dentist_id, "off" if off else "extra", row.starts_at, row.ends_at
+    )
 
 
 def load_days(engine: Engine, keys: Sequence[Key], tz: ZoneInfo) -> dict[Key, DayInputs]:
