@@ -15,7 +15,8 @@ from actions import context
 from chatbot.domain import matching
 from chatbot.domain.models import Dentist, Slot
 from chatbot.errors import BookingError
-from chatbot.services import availability, catalog
+from chatbot.services import catalog, slot_search
+from chatbot.services.slot_search import SlotSource
 
 OFFER_LIMIT = 5
 DEFAULT_DAYS = 7
@@ -72,15 +73,18 @@ def dentist_id_of(value: Any) -> int | None:
 
 
 def search(
-    treatment: str, dentist_id: int | None, start: dt.datetime, end: dt.datetime
+    source: SlotSource,
+    treatment: str,
+    dentist_id: int | None,
+    start: dt.datetime,
+    end: dt.datetime,
 ) -> list[Slot]:
     """Up to OFFER_LIMIT free slots in the window, else the first ones after it."""
-    eng = context.engine()
     start = max(start, dt.datetime.now(start.tzinfo))
     found: list[Slot] = []
     if end > start:
-        found = availability.free_slots(
-            eng,
+        found = slot_search.search(
+            source,
             treatment=treatment,
             start=start,
             end=end,
@@ -89,8 +93,8 @@ def search(
         )
     if not found:
         later = max(end, start)
-        found = availability.free_slots(
-            eng,
+        found = slot_search.search(
+            source,
             treatment=treatment,
             start=later,
             end=later + dt.timedelta(days=14),
