@@ -53,6 +53,7 @@ class LiveSlots:
 
     async def stop(self) -> None:
         await self.listener.stop()
+        log.info("slot cache listener stopped", extra={"searches": dict(self.counters)})
 
     async def source(self) -> SlotSource:
         """The cache when it has seen every committed event, else the database."""
