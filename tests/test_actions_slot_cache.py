@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from actions import context
 from actions.booking import ActionCheckAvailability
+from actions.forms import ValidateBookingForm
 from actions.info import ActionEmergency
 from chatbot.auth import Principal
 from chatbot.live_slots import LiveSlots
@@ -134,3 +135,21 @@ async def test_a_stopped_listener_is_not_trusted(live: LiveSlots, seeded_engine:
     await asyncio.to_thread(insert_appointment, seeded_engine, 1, taken)
     assert first[0] not in await offered(day)
     assert live.counters == {"cached": 1, "database": 1}
+
+
+async def test_the_bot_s_own_hold_is_not_offered_again(live: LiveSlots) -> None:
+    """Read-your-writes within a conversation: picking a slot holds it (a write of this very
+    process); the next offer, straight after, comes from the cache and leaves it out."""
+    day = next_weekday(2, 9).date()
+    first = await offered(day)
+    pick = tracker(
+        "/choose_slot",
+        "choose_slot",
+        form="booking_form",
+        slots={"treatment": "checkup", "dentist": "1", "requested_slot": "slot_choice"},
+        set_now={"slot_choice": first[0]},
+    )
+    events = await ValidateBookingForm().run(CollectingDispatcher(), pick, domain())
+    assert any(e.get("name") == "hold_id" and e.get("value") for e in events)
+    assert first[0] not in await offered(day)
+    assert live.counters == {"cached": 2}
