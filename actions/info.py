@@ -13,6 +13,7 @@ from actions import context, offers
 from chatbot.domain.models import Clinic
 from chatbot.errors import BookingError
 from chatbot.services import booking, catalog, slot_search
+from chatbot.services.slot_search import SlotQuery
 
 EMERGENCY_ADVICE = (
     "I'm sorry you're in pain. If you have heavy bleeding, a swollen face or trouble "
@@ -147,7 +148,7 @@ class ActionEmergency(Action):
         dispatcher.utter_message(text=EMERGENCY_ADVICE)
         clinic = context.clinic()
         source = await context.slot_source()
-        found = slot_search.earliest(source, treatment="emergency", limit=3)
+        found = slot_search.earliest(source, SlotQuery("emergency", limit=3))
         choices = offers.offer(
             dispatcher,
             found,

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, event, text
 from chatbot.db import make_engine
 from chatbot.events import Event
 from chatbot.services import availability, slot_search
+from chatbot.services.slot_search import SlotQuery
 from chatbot.slot_cache import SlotCache
 
 UTC = dt.timezone.utc
@@ -138,23 +139,15 @@ def run(url: str, args: argparse.Namespace) -> None:
         window: tuple[dt.datetime, dt.datetime] = (now, end),
     ) -> Callable[[], Any]:
         start, stop = window
-        return lambda: loop.run_until_complete(
-            cache.search(
-                treatment="checkup",
-                start=start,
-                end=stop,
-                now=now,
-                dentist_id=dentist_id,
-                limit=limit,
-            )
-        )
+        query = SlotQuery("checkup", start, stop, dentist_id, limit, now)
+        return lambda: loop.run_until_complete(cache.search(query))
 
     cold, cold_q = timed(cached(), counter, 1)
     print(summary("cached, cold (first search loads 90 d)", cold) + f"  queries={cold_q}")
     for offset in range(0, DAYS, 7):  # derive every day of the 90 (the limit stops a search early)
         week = now + dt.timedelta(days=offset)
         loop.run_until_complete(
-            cache.search(treatment="checkup", start=week, end=week + dt.timedelta(days=7), now=now)
+            cache.search(SlotQuery("checkup", week, week + dt.timedelta(days=7), now=now))
         )
     for name, fn in (
         ("cached, warm, all dentists, 90 d", cached()),

@@ -40,7 +40,7 @@ from chatbot.domain.models import Clinic, Slot, Treatment
 from chatbot.events import AVAILABILITY, Event
 from chatbot.services import slot_search
 from chatbot.services.slot_days import REACH, DayInputs, DbSlotSource, load_days, open_day_slots
-from chatbot.services.slot_search import Catalog, Key, Plan, local_days
+from chatbot.services.slot_search import Catalog, Key, Plan, SlotQuery, local_days
 
 MAX_BUFFER = dt.timedelta(hours=2)
 CATALOG_TTL_S = 30.0
@@ -176,26 +176,9 @@ class SlotCache:
             yield todays
 
     # -- reads for async callers: misses load in a worker thread ---------------------------------
-    async def search(
-        self,
-        *,
-        treatment: str,
-        start: dt.datetime | None = None,
-        end: dt.datetime | None = None,
-        dentist_id: int | None = None,
-        limit: int | None = None,
-        now: dt.datetime | None = None,
-    ) -> list[Slot]:
+    async def search(self, query: SlotQuery) -> list[Slot]:
         """`slot_search.search` over this cache without blocking the event loop on a miss."""
-        p = slot_search.plan(
-            await self.fresh_catalog(),
-            treatment=treatment,
-            start=start,
-            end=end,
-            dentist_id=dentist_id,
-            limit=limit,
-            now=now,
-        )
+        p = slot_search.plan(await self.fresh_catalog(), query)
         await self._prefetch(p)
         return slot_search.collect(self, p)  # no await since the prefetch: nothing changed
 

@@ -21,6 +21,7 @@ from chatbot.errors import BookingError, InvalidInput
 from chatbot.repositories import events
 from chatbot.services import availability, booking, catalog
 from chatbot.services.guards import aware, sane_year
+from chatbot.services.slot_search import SlotQuery
 from sync.jsonapi import int_param, json_response, read_json
 from sync.keys import CACHE, ENGINE, LISTENER, METRICS, POOL, SETTINGS, principal_from_request
 
@@ -113,7 +114,7 @@ async def get_slots(request: web.Request) -> web.Response:
         end = parse_when(q["to"], tz, "to", end_of_day=True)
     if end <= start:
         raise InvalidInput("to must be after from")
-    slots = await cache.search(
+    query = SlotQuery(
         treatment=q.get("treatment") or DEFAULT_TREATMENT,
         start=start,
         end=end,
@@ -121,6 +122,7 @@ async def get_slots(request: web.Request) -> web.Response:
         limit=int_param(q.get("limit"), "limit") or None,  # 0/absent: MAX_SLOTS
         now=now,
     )
+    slots = await cache.search(query)
     return json_response([s.to_json() for s in slots])
 
 

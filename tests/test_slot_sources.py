@@ -23,6 +23,7 @@ from chatbot.services import slot_search
 from chatbot.services.availability import load_day_inputs
 from chatbot.services.catalog import match_treatment
 from chatbot.services.slot_days import DbSlotSource
+from chatbot.services.slot_search import SlotQuery
 from chatbot.slot_cache import SlotCache
 
 UTC = dt.timezone.utc
@@ -139,10 +140,13 @@ async def test_both_sources_equal_the_pure_search(seeded_engine: Engine, seed: i
             "now": now,
         }
         want = outcome(lambda q=query: reference(seeded_engine, q))
-        assert outcome(lambda q=query: slot_search.search(database, **q)) == want, query
-        assert outcome(lambda q=query: slot_search.search(cache, **q)) == want, query
+        assert outcome(lambda q=query: slot_search.search(database, SlotQuery(**q))) == want, query
+        assert outcome(lambda q=query: slot_search.search(cache, SlotQuery(**q))) == want, query
         try:
-            got: Any = [(s.dentist_id, s.starts_at, s.ends_at) for s in await cache.search(**query)]
+            got: Any = [
+                (s.dentist_id, s.starts_at, s.ends_at)
+                for s in await cache.search(SlotQuery(**query))
+            ]
         except BookingError as err:
             got = type(err).__name__, str(err)
         assert got == want, query
@@ -155,14 +159,9 @@ def test_an_uncached_90_day_search_is_five_queries(seeded_engine: Engine) -> Non
     random_state(seeded_engine, rng, now)
     statements: list[str] = []
     event.listen(seeded_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    found = slot_search.search(
-        DbSlotSource(seeded_engine),
-        treatment="checkup",
-        start=now,
-        end=now + dt.timedelta(days=90),
-        now=now,
-    )
+    query = SlotQuery("checkup", now, now + dt.timedelta(days=90), now=now)
+    found = slot_search.search(DbSlotSource(seeded_engine), query)
     assert len(found) == slot_search.MAX_SLOTS and len(statements) == 5
     statements.clear()
-    slot_search.earliest(DbSlotSource(seeded_engine), treatment="checkup", limit=3, now=now)
+    slot_search.earliest(DbSlotSource(seeded_engine), SlotQuery("checkup", limit=3, now=now))
     assert len(statements) == 5  # the week ahead had three: the whole horizon was not needed

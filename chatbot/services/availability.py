@@ -21,6 +21,7 @@ from chatbot.errors import InvalidInput, NotFound
 from chatbot.services import slot_search
 from chatbot.services.guards import ident, manage_dentist, sane_year, text_arg, window
 from chatbot.services.slot_days import DbSlotSource
+from chatbot.services.slot_search import SlotQuery
 
 UTC = dt.timezone.utc
 
@@ -61,15 +62,8 @@ def free_slots(
 ) -> list[Slot]:
     """`slot_search.search` straight from the database (no cache): for callers without a
     listener (CLI, tests, the action server while its listener is not caught up)."""
-    return slot_search.search(
-        DbSlotSource(engine),
-        treatment=treatment,
-        start=start,
-        end=end,
-        dentist_id=dentist_id,
-        limit=limit,
-        now=now,
-    )
+    query = SlotQuery(treatment, start, end, dentist_id, limit, now)
+    return slot_search.search(DbSlotSource(engine), query)
 
 
 # --- writes ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,20 @@ class SlotSource(Protocol):
     ) -> Iterator[list[Slot]]:
         """For each of `days` in order: those dentists' slots that day, any order, without the
         notice/horizon cut (`now` only decides which holds still block). Consumed lazily."""
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    """What a search asks for, unchecked (`plan` checks it): free `treatment` slots starting in
+    [start, end) (default now .. now + 14 days), of one dentist or any, the first `limit`
+    (default and at most MAX_SLOTS); `now` decides notice, horizon and which holds block."""
+
+    treatment: str
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    dentist_id: int | None = None
+    limit: int | None = None
+    now: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -101,28 +115,20 @@ def offering(
     return [d for d in dentists if d.active and d.offers(treatment.code)]
 
 
-def plan(
-    catalog: Catalog,
-    *,
-    treatment: str,
-    start: dt.datetime | None = None,
-    end: dt.datetime | None = None,
-    dentist_id: int | None = None,
-    limit: int | None = None,
-    now: dt.datetime | None = None,
-) -> Plan:
+def plan(catalog: Catalog, query: SlotQuery) -> Plan:
     """Check a search (window of at most the horizon + 1 day; default now .. now + 14 days)
     and cut it to [now + minimum notice, now + horizon)."""
-    now = aware(now, "now") if now is not None else dt.datetime.now(UTC)
-    start = start if start is not None else now
-    end = end if end is not None else aware(start, "start") + DEFAULT_WINDOW
+    now = aware(query.now, "now") if query.now is not None else dt.datetime.now(UTC)
+    start = query.start if query.start is not None else now
+    end = query.end if query.end is not None else aware(start, "start") + DEFAULT_WINDOW
+    dentist_id, limit = query.dentist_id, query.limit
     if dentist_id is not None:
         dentist_id = ident(dentist_id, "dentist id")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise InvalidInput("limit must be a positive whole number.")
     clinic = catalog.clinic
     start, end = window(start, end, max_days=clinic.horizon_days + 1)
-    chosen = match_treatment(catalog.treatments, treatment)
+    chosen = match_treatment(catalog.treatments, query.treatment)
     dentists = offering(catalog.dentists, chosen, dentist_id)
     return Plan(
         treatment=chosen,
@@ -157,56 +163,22 @@ def collect(source: SlotSource, p: Plan) -> list[Slot]:
     return found
 
 
-def search(
-    source: SlotSource,
-    *,
-    treatment: str,
-    start: dt.datetime | None = None,
-    end: dt.datetime | None = None,
-    dentist_id: int | None = None,
-    limit: int | None = None,
-    now: dt.datetime | None = None,
-) -> list[Slot]:
+def search(source: SlotSource, query: SlotQuery) -> list[Slot]:
     """The first `limit` (at most MAX_SLOTS) free slots, sorted by start then dentist."""
-    p = plan(
-        source.catalog(),
-        treatment=treatment,
-        start=start,
-        end=end,
-        dentist_id=dentist_id,
-        limit=limit,
-        now=now,
-    )
-    return collect(source, p)
+    return collect(source, plan(source.catalog(), query))
 
 
-def earliest(
-    source: SlotSource,
-    *,
-    treatment: str,
-    dentist_id: int | None = None,
-    limit: int = 5,
-    now: dt.datetime | None = None,
-) -> list[Slot]:
-    """The first `limit` free slots from now: a week ahead first, then the whole horizon."""
-    now = aware(now, "now") if now is not None else dt.datetime.now(UTC)
+def earliest(source: SlotSource, query: SlotQuery) -> list[Slot]:
+    """The first `query.limit` free slots from `query.now` (start and end are ignored): a week
+    ahead first, then the whole horizon."""
+    now = aware(query.now, "now") if query.now is not None else dt.datetime.now(UTC)
     catalog = source.catalog()
     horizon = catalog.clinic.horizon_days
     found: list[Slot] = []
     for days in (7, horizon):
-        found = collect(
-            source,
-            plan(
-                catalog,
-                treatment=treatment,
-                start=now,
-                end=now + dt.timedelta(days=min(days, horizon)),
-                dentist_id=dentist_id,
-                limit=limit,
-                now=now,
-            ),
-        )
-        if len(found) >= limit:
+        ahead = dt.timedelta(days=min(days, horizon))
+        found = collect(source, plan(catalog, replace(query, start=now, end=now + ahead, now=now)))
+        if len(found) >= (query.limit or MAX_SLOTS):
             break
     return found
 
