@@ -3,7 +3,8 @@ loader `SlotCache` fills its days with. Both split the same rows into local days
 
 A slot of local day D (and its buffer) lies in [D 00:00, D+1 00:00 + REACH): 8 h at most for a
 treatment plus 2 h of buffer. So D's inputs are the exceptions and busy time overlapping that
-span, and the weekly rules of D and D+1 (a late slot may run on into the next day's hours).
+span, and the weekly rules of D (a rule's hours end before midnight, so the next day's rules
+never hold a slot of D; extra hours past midnight are exceptions, within REACH).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def _inputs(
     day: dt.date,
 ) -> DayInputs:
     return DayInputs(
-        rules=[r for r in rules if r.applies_on(day) or r.applies_on(day + DAY)],
+        rules=[r for r in rules if r.applies_on(day)],
         exceptions=[o for _, o in live if isinstance(o, AvailabilityException)],
         busy=[o for _, o in live if isinstance(o, Busy)],
         appointment_ids=frozenset(
