@@ -17,9 +17,10 @@ import argparse
 import asyncio
 import datetime as dt
 import random
+import statistics
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from common import BERLIN, machine, scratch_database, seed_clinic, summary, weekdays_from
 from sqlalchemy import Engine, event, text
@@ -65,15 +66,22 @@ def add_appointments(engine: Engine, n: int, dentists: int) -> None:
         )
 
 
-def timed(fn: Callable[[], Any], counter: QueryCounter, rounds: int) -> tuple[list[float], int]:
-    times, queries = [], 0
+class Timed(NamedTuple):
+    times: list[float]  # wall ms per search
+    queries: int  # SQL statements of the last search
+    cpu_ms: float  # this process's CPU per search (median): what a quiet box would not add to
+
+
+def timed(fn: Callable[[], Any], counter: QueryCounter, rounds: int) -> Timed:
+    times, cpu, queries = [], [], 0
     for _ in range(rounds):
         before = counter.count
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         queries = counter.count - before
-    return times, queries
+    return Timed(times, queries, statistics.median(cpu))
 
 
 def booking_event(dentist_id: int, start: dt.datetime) -> Event:
@@ -126,8 +134,8 @@ def run(url: str, args: argparse.Namespace) -> None:
         ("uncached, first 10, all dentists, 90 d", first_ten),
         (f"uncached, one day ({day}), all dentists", one_day),
     ):
-        times, queries = timed(fn, counter, args.rounds)
-        print(summary(name, times) + f"  queries/search={queries}")
+        times, queries, cpu = timed(fn, counter, args.rounds)
+        print(summary(name, times) + f"  cpu p50={cpu:.1f} ms  queries/search={queries}")
     print(f"{'':<44} slots returned (capped at {slot_search.MAX_SLOTS}): {found}")
 
     cache = SlotCache(engine)
@@ -142,7 +150,7 @@ def run(url: str, args: argparse.Namespace) -> None:
         query = SlotQuery("checkup", start, stop, dentist_id, limit, now)
         return lambda: loop.run_until_complete(cache.search(query))
 
-    cold, cold_q = timed(cached(), counter, 1)
+    cold, cold_q, _ = timed(cached(), counter, 1)
     print(summary("cached, cold (first search loads 90 d)", cold) + f"  queries={cold_q}")
     for offset in range(0, DAYS, 7):  # derive every day of the 90 (the limit stops a search early)
         week = now + dt.timedelta(days=offset)
@@ -155,15 +163,15 @@ def run(url: str, args: argparse.Namespace) -> None:
         ("cached, warm, first 10, all dentists, 90 d", cached(limit=10)),
         (f"cached, warm, one day ({day}), all dentists", cached(window=(day_start, day_end))),
     ):
-        times, queries = timed(fn, counter, args.rounds)
-        print(summary(name, times) + f"  queries/search={queries}")
+        times, queries, cpu = timed(fn, counter, args.rounds)
+        print(summary(name, times) + f"  cpu p50={cpu:.1f} ms  queries/search={queries}")
 
     after: list[float] = []
     after_q = 0
     for i in range(args.rounds):  # one booking event for dentist 5 → that day reloads
         day = weekdays_from(now.date() + dt.timedelta(days=2 + i % 60), 1)[0]
         cache.apply([booking_event(5, dt.datetime.combine(day, dt.time(9), BERLIN))])
-        t, after_q = timed(cached(), counter, 1)
+        t, after_q, _ = timed(cached(), counter, 1)
         after += t
     print(summary("cached, all dentists, after a booking event", after) + f"  queries={after_q}")
     loop.close()
