@@ -16,6 +16,7 @@ from actions.form_answers import times_asked
 from actions.slot_picks import forget_offer
 from chatbot.errors import BookingError
 from chatbot.services import booking, catalog
+from chatbot.services.slot_search import SlotSource
 
 FORM_SLOTS = (
     "treatment",
@@ -93,6 +94,7 @@ class ActionReleaseHold(Action):
 
 
 def _offer_from(
+    source: SlotSource,
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     window: tuple[dt.datetime, dt.datetime],
@@ -101,7 +103,8 @@ def _offer_from(
 ) -> list[EventType]:
     """Offer free slots in `window` (else the first after it) and remember them."""
     tz = context.clinic().tz
-    found = offers.search(treatment, offers.dentist_id_of(tracker.get_slot("dentist")), *window)
+    dentist_id = offers.dentist_id_of(tracker.get_slot("dentist"))
+    found = offers.search(source, treatment, dentist_id, *window)
     inside = bool(found) and found[0].starts_at < window[1]
     intro = (
         "Here are free times. Which one suits you?"
@@ -120,7 +123,7 @@ class ActionAskSlotChoice(Action):
     def name(self) -> str:
         return "action_ask_slot_choice"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if tracker.get_slot("offered_slots"):
@@ -129,9 +132,9 @@ class ActionAskSlotChoice(Action):
             dispatcher.utter_message(text=ASK_AGAIN)
             return []
         window = offers.tracker_window(tracker, context.clinic().tz)
-        events = _offer_from(
-            dispatcher, tracker, window, treatment=tracker.get_slot("treatment") or "checkup"
-        )
+        treatment = tracker.get_slot("treatment") or "checkup"
+        source = await context.slot_source()
+        events = _offer_from(source, dispatcher, tracker, window, treatment=treatment)
         if not events[0]["value"]:
             events.append(SlotSet("when", None))
         return events
@@ -211,7 +214,7 @@ class ActionCheckAvailability(Action):
     def name(self) -> str:
         return "action_check_availability"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         if context.principal(tracker) is None:  # the action server answers signed-in users only
@@ -235,7 +238,8 @@ class ActionCheckAvailability(Action):
         )
         try:
             treatment = tracker.get_slot("treatment") or "checkup"
-            return events + _offer_from(dispatcher, tracker, window, treatment=treatment)
+            source = await context.slot_source()
+            return events + _offer_from(source, dispatcher, tracker, window, treatment=treatment)
         except BookingError as err:
             dispatcher.utter_message(text=str(err))
             return events
@@ -247,7 +251,7 @@ class ActionOfferAlternatives(Action):
     def name(self) -> str:
         return "action_offer_alternatives"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         tz = context.clinic().tz
@@ -255,7 +259,8 @@ class ActionOfferAlternatives(Action):
         window = window or offers.tracker_window(tracker, tz)
         try:
             treatment = tracker.get_slot("treatment") or "checkup"
-            return _offer_from(dispatcher, tracker, window, treatment=treatment)
+            source = await context.slot_source()
+            return _offer_from(source, dispatcher, tracker, window, treatment=treatment)
         except BookingError as err:
             dispatcher.utter_message(text=str(err))
             return []

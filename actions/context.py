@@ -1,5 +1,6 @@
-"""What every action shares: the engine (built on first use, never at import), the verified
-caller from the channel metadata, the clinic's clock and time-phrase resolution."""
+"""What every action shares: the engine (built on first use, never at import), where slot
+searches read from, the verified caller from the channel metadata, the clinic's clock and
+time-phrase resolution."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ from chatbot.db import database_url, make_engine
 from chatbot.domain.models import Clinic
 from chatbot.domain.timeparse import Resolution, resolve
 from chatbot.errors import Unauthorized
+from chatbot.live_slots import LiveSlots
 from chatbot.services import catalog
+from chatbot.services.slot_days import DbSlotSource
+from chatbot.services.slot_search import SlotSource
 
 log = logging.getLogger(__name__)
 UTC = dt.timezone.utc
@@ -29,13 +33,19 @@ CLINIC_TTL_S = 30.0
 
 _engine: Engine | None = None
 _clinic: tuple[float, Clinic] | None = None
+_live: LiveSlots | None = None
+
+
+def db_url() -> str:
+    """`DATABASE_URL`, else the embedded server (left running for others)."""
+    return database_url(Settings.from_env(), shared=True)
 
 
 def engine() -> Engine:
-    """The shared engine: `DATABASE_URL`, else the embedded server (left running for others)."""
+    """The shared engine on `db_url()`."""
     global _engine
     if _engine is None:
-        _engine = make_engine(database_url(Settings.from_env(), shared=True), pool_size=5)
+        _engine = make_engine(db_url(), pool_size=5)
     return _engine
 
 
@@ -43,6 +53,24 @@ def use_engine(value: Engine | None) -> None:
     """Point the actions at another database (tests); None forgets it."""
     global _engine, _clinic
     _engine, _clinic = value, None
+
+
+def use_live_slots(value: LiveSlots | None) -> None:
+    """The server's listener-fed slot cache (set while it runs; None: searches read the DB)."""
+    global _live
+    _live = value
+
+
+def live_slots() -> LiveSlots | None:
+    return _live
+
+
+async def slot_source() -> SlotSource:
+    """Where the next slot search reads: the warm cache when its listener has seen every
+    committed event (this conversation's own booking included), else the database."""
+    if _live is None:
+        return DbSlotSource(engine())
+    return await _live.source()
 
 
 def _metadata(tracker: Tracker) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from rasa_sdk.types import DomainDict
 from actions import context, offers
 from chatbot.domain.models import Clinic
 from chatbot.errors import BookingError
-from chatbot.services import availability, booking, catalog
+from chatbot.services import booking, catalog, slot_search
+from chatbot.services.slot_search import SlotQuery
 
 EMERGENCY_ADVICE = (
     "That should be seen soon. If you have heavy bleeding, a swollen face or trouble "
@@ -141,12 +142,13 @@ class ActionEmergency(Action):
     def name(self) -> str:
         return "action_emergency"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(text=EMERGENCY_ADVICE)
         clinic = context.clinic()
-        found = availability.earliest_slots(context.engine(), treatment="emergency", limit=3)
+        source = await context.slot_source()
+        found = slot_search.earliest(source, SlotQuery("emergency", limit=3))
         choices = offers.offer(
             dispatcher,
             found,

@@ -15,7 +15,8 @@ from actions import context
 from chatbot.domain import matching
 from chatbot.domain.models import Dentist, Slot
 from chatbot.errors import BookingError
-from chatbot.services import availability, catalog
+from chatbot.services import catalog, slot_search
+from chatbot.services.slot_search import SlotQuery, SlotSource
 
 OFFER_LIMIT = 5
 DEFAULT_DAYS = 7
@@ -72,32 +73,25 @@ def dentist_id_of(value: Any) -> int | None:
 
 
 def search(
-    treatment: str, dentist_id: int | None, start: dt.datetime, end: dt.datetime
+    source: SlotSource,
+    treatment: str,
+    dentist_id: int | None,
+    start: dt.datetime,
+    end: dt.datetime,
 ) -> list[Slot]:
     """Up to OFFER_LIMIT free slots in the window, else the first ones after it."""
-    eng = context.engine()
     start = max(start, dt.datetime.now(start.tzinfo))
     found: list[Slot] = []
     if end > start:
-        found = availability.free_slots(
-            eng,
-            treatment=treatment,
-            start=start,
-            end=end,
-            dentist_id=dentist_id,
-            limit=OFFER_LIMIT,
-        )
+        query = SlotQuery(treatment, start, end, dentist_id, OFFER_LIMIT)
+        found = slot_search.search(source, query)
     if not found:
         later = max(end, start)
-        found = availability.free_slots(
-            eng,
-            treatment=treatment,
-            start=later,
-            end=later + dt.timedelta(days=14),
-            dentist_id=dentist_id,
-            limit=None if _part_of_a_day(start, end) else OFFER_LIMIT,
-        )
-        if _part_of_a_day(start, end):  # "Tuesday afternoon" is full: later afternoons first
+        part_of_a_day = _part_of_a_day(start, end)
+        limit = None if part_of_a_day else OFFER_LIMIT
+        query = SlotQuery(treatment, later, later + dt.timedelta(days=14), dentist_id, limit)
+        found = slot_search.search(source, query)
+        if part_of_a_day:  # "Tuesday afternoon" is full: later afternoons first
             same_hours = [s for s in found if _within_hours(s.starts_at, start, end)]
             found = (same_hours or found)[:OFFER_LIMIT]
     return found

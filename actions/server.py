@@ -5,7 +5,10 @@ would run it, but safe by default:
   0.0.0.0) on `ACTION_PORT` (default 5055): only Rasa on this machine needs to reach it;
 - no CORS: no browser page has any business calling it (rasa-sdk defaults to `*`);
 - errors answer with a generic JSON body: rasa-sdk's own handler echoes the exception text
-  and the whole request body (which holds the chat's turn token) in its 500 response.
+  and the whole request body (which holds the chat's turn token) in its 500 response;
+- slot offers come from its own listener-fed slot cache (`chatbot.live_slots`), started and
+  stopped with the server in the server's event loop, the one the actions run in. Without a
+  listener (no LISTEN possible, or not caught up) searches read the database instead.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
 
+from actions import context
 from chatbot.config import Settings
+from chatbot.live_slots import LiveSlots
 from chatbot.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -42,14 +47,41 @@ class GenericErrors(ErrorHandler):
         return response.json({"error": message}, status=status)
 
 
-def build_app() -> Sanic:
-    """The rasa-sdk app with every action of the `actions` package, no CORS, generic errors."""
+async def start_slot_cache(app: Sanic) -> None:
+    """Before serving: the slot cache and its listener (never fatal: without them every search
+    reads the database)."""
+    try:
+        live = LiveSlots(
+            context.engine(),
+            context.db_url(),
+            poll_interval_s=Settings.from_env().poll_interval_s,
+        )
+        await live.start()
+    except Exception:
+        log.exception("slot cache not started; slot searches read the database")
+        return
+    context.use_live_slots(live)
+
+
+async def stop_slot_cache(app: Sanic) -> None:
+    live = context.live_slots()
+    context.use_live_slots(None)
+    if live is not None:
+        await live.stop()
+
+
+def build_app(*, slot_cache: bool = True) -> Sanic:
+    """The rasa-sdk app with every action of the `actions` package, no CORS, generic errors,
+    and (unless `slot_cache` is False) the listener-fed slot cache."""
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)
     # Replaces the handler object that holds rasa-sdk's echoing `@app.exception(Exception)`.
     app.error_handler = GenericErrors()
     app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_TIMEOUT_S
+    if slot_cache:
+        app.before_server_start(start_slot_cache)
+        app.after_server_stop(stop_slot_cache)
     return app
 
 
@@ -64,7 +96,7 @@ def main() -> None:
     except ValidationError as exc:
         raise SystemExit(f"action server not started: {exc.errors()[0]['msg']}") from None
     configure_logging(settings.log_level)
-    app = build_app()
+    app = build_app(slot_cache=settings.actions_slot_cache)
     log.info(
         "action server listening",
         extra={"host": settings.actions_host, "port": settings.action_port},

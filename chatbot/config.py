@@ -76,6 +76,7 @@ class Settings(BaseModel):
     jwt_ttl_s: int = 12 * 3600
     rasa_url: str = "http://127.0.0.1:5005"  # several Rasa servers: comma-separated
     action_port: int = 5055
+    actions_slot_cache: bool = True  # ACTIONS_SLOT_CACHE=0: the bot's searches read the DB
     heartbeat_s: float = 30.0
     poll_interval_s: float = 2.0
     dev_mode: bool = False  # the demo sign-in; `make run` turns it on explicitly
@@ -136,6 +137,7 @@ class Settings(BaseModel):
             jwt_ttl_s=int(env.get("APP_JWT_TTL_S", str(12 * 3600))),
             rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005"),
             action_port=int(env.get("ACTION_PORT", "5055")),
+            actions_slot_cache=_flag(env.get("ACTIONS_SLOT_CACHE", "1")),
             heartbeat_s=float(env.get("APP_HEARTBEAT_S", "30")),
             poll_interval_s=float(env.get("APP_POLL_INTERVAL_S", "2")),
             dev_mode=_flag(env.get("APP_DEV_MODE", "0")),

@@ -1,7 +1,8 @@
 """The web app factory: `create_app(settings) -> web.Application`.
 
 Wiring: one outbox `Listener` feeds, in order, the `SlotCache` (invalidation first, so no
-reader sees a stale day after the event is out), the `EventHub` (WebSockets) and the
+reader sees a stale day after the event is out; `GET /api/slots` searches through it, and
+handlers never invalidate it themselves), the `EventHub` (WebSockets) and the
 `WebhookDispatcher` (wake-up). Pools, the listener and the dispatcher live in a
 `cleanup_ctx`; `on_shutdown` closes every socket with 1001 GOING_AWAY.
 """

@@ -21,6 +21,7 @@ from chatbot.errors import BookingError, InvalidInput
 from chatbot.repositories import events
 from chatbot.services import availability, booking, catalog
 from chatbot.services.guards import aware, sane_year
+from chatbot.services.slot_search import SlotQuery
 from sync.jsonapi import int_param, json_response, read_json
 from sync.keys import CACHE, ENGINE, LISTENER, METRICS, POOL, SETTINGS, principal_from_request
 
@@ -50,7 +51,7 @@ async def applied(request: web.Request) -> None:
 
 
 async def clinic_tz(request: web.Request) -> dt.tzinfo:
-    return (await request.app[CACHE].catalog()).clinic.tz
+    return (await request.app[CACHE].fresh_catalog()).clinic.tz
 
 
 def localize(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
@@ -105,8 +106,7 @@ async def get_slots(request: web.Request) -> web.Response:
     principal_from_request(request)
     q = request.query
     cache = request.app[CACHE]
-    cat = await cache.catalog()
-    tz = cat.clinic.tz
+    tz = await clinic_tz(request)
     now = dt.datetime.now(dt.timezone.utc)
     start = parse_when(q["from"], tz, "from") if q.get("from") else now
     end = start + DEFAULT_SLOT_WINDOW
@@ -114,22 +114,15 @@ async def get_slots(request: web.Request) -> web.Response:
         end = parse_when(q["to"], tz, "to", end_of_day=True)
     if end <= start:
         raise InvalidInput("to must be after from")
-    if end - start > dt.timedelta(days=cat.clinic.horizon_days + 1):
-        raise InvalidInput(f"ask for at most {cat.clinic.horizon_days} days at a time")
-    dentist_id = int_param(q.get("dentist_id"), "dentist_id")
-    limit = int_param(q.get("limit"), "limit")
-    treatment = q.get("treatment") or DEFAULT_TREATMENT
-    if dentist_id is not None:  # same checks (unknown dentist, not offered) as the service
-        chosen = catalog.match_treatment(cat.treatments, treatment)
-        availability.offering(cat.dentists, chosen, dentist_id)
-    slots = await cache.free_slots(
-        treatment,
-        start,
-        end,
-        now,
-        dentist_ids=None if dentist_id is None else [dentist_id],
-        limit=min(limit or availability.MAX_SLOTS, availability.MAX_SLOTS),  # 0/absent: the max
+    query = SlotQuery(
+        treatment=q.get("treatment") or DEFAULT_TREATMENT,
+        start=start,
+        end=end,
+        dentist_id=int_param(q.get("dentist_id"), "dentist_id"),
+        limit=int_param(q.get("limit"), "limit") or None,  # 0/absent: MAX_SLOTS
+        now=now,
     )
+    slots = await cache.search(query)
     return json_response([s.to_json() for s in slots])
 
 

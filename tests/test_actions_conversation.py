@@ -199,6 +199,7 @@ def test_odd_appointment_ids_are_refused_in_words_never_a_crash(seeded_engine: E
 def test_a_full_afternoon_offers_later_afternoons_not_mornings(seeded_engine: Engine) -> None:
     from actions import offers
     from chatbot.services import availability
+    from chatbot.services.slot_days import DbSlotSource
 
     noon = next_weekday(2, 12)
     availability.block_time(
@@ -209,7 +210,7 @@ def test_a_full_afternoon_offers_later_afternoons_not_mornings(seeded_engine: En
         ends_at=noon.replace(hour=17),
         reason="test",
     )
-    found = offers.search("checkup", 1, noon, noon.replace(hour=17))
+    found = offers.search(DbSlotSource(seeded_engine), "checkup", 1, noon, noon.replace(hour=17))
     assert found
     tz = noon.tzinfo
     assert all(s.starts_at.astimezone(tz).date() > noon.date() for s in found)

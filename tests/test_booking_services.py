@@ -29,7 +29,9 @@ from chatbot.errors import (
     OutsideAvailability,
     SlotTaken,
 )
-from chatbot.services import availability, booking, catalog, schedule
+from chatbot.services import availability, booking, catalog, schedule, slot_search
+from chatbot.services.slot_days import DbSlotSource
+from chatbot.services.slot_search import SlotQuery
 
 
 def starts(slots: list) -> set[dt.datetime]:
@@ -124,7 +126,7 @@ def test_free_slots_filters_by_dentist_and_treatment(seeded_engine: Engine) -> N
     with pytest.raises(NotFound):
         availability.free_slots(e, treatment="checkup", dentist_id=42)
     assert len(availability.free_slots(e, treatment="checkup", limit=3)) == 3
-    first = availability.earliest_slots(e, treatment="whitening", limit=2)
+    first = slot_search.earliest(DbSlotSource(e), SlotQuery("whitening", limit=2))
     assert len(first) == 2 and all(s.dentist_id in (1, 3) for s in first)
 
 

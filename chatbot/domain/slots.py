@@ -161,6 +161,8 @@ def _day_slots(
     open_starts, open_ends = d.open_starts, d.open_ends
     busy_starts, busy_ends = d.busy_starts, d.busy_ends
     bisect_left, bisect_right = bisect.bisect_left, bisect.bisect_right
+    off = plain_offset(tz, day)  # one offset all day: local times without a zone look-up
+    wall = EPOCH_WALL + off if off is not None else None
     seen: set[Tick] = set()
     out: list[Slot] = []
     for s in d.starts(day, tz, step):
@@ -174,6 +176,10 @@ def _day_slots(
         if j >= 0 and busy_ends[j] > s:
             continue
         seen.add(s)
+        if wall is not None:
+            local = (wall + s).replace(tzinfo=tz)
+            out.append(Slot(d.id, local, local + duration))
+            continue
         start = EPOCH_UTC + s
         out.append(Slot(d.id, start.astimezone(tz), (start + duration).astimezone(tz)))
     return out

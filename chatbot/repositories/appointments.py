@@ -28,21 +28,6 @@ def patient_commitments(
     return int(row[0]), int(row[1])
 
 
-def live_appointment_spans(
-    conn: Connection, dentist_id: int, lo: dt.datetime, hi: dt.datetime
-) -> list[tuple[int, dt.datetime, dt.datetime]]:
-    """(id, starts_at, blocks_until) of a dentist's live appointments overlapping [lo, hi)."""
-    rows = conn.execute(
-        text(
-            "SELECT id, starts_at, blocks_until FROM appointment WHERE dentist_id = :d"
-            " AND starts_at < :hi AND blocks_until > :lo"
-            " AND status NOT IN ('cancelled', 'expired')"
-        ),
-        {"d": dentist_id, "lo": lo, "hi": hi},
-    ).all()
-    return [(int(i), s, e) for i, s, e in rows]
-
-
 def sweep_expired_holds(conn: Connection, dentist_id: int) -> int:
     """Mark this dentist's expired holds 'expired' (rows others are changing are skipped)."""
     result = conn.execute(

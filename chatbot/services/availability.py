@@ -9,24 +9,21 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Engine
 
 from chatbot.auth import Principal
-from chatbot.domain import slots as slot_rules
 from chatbot.domain.models import (
     AvailabilityException,
     AvailabilityRule,
     Busy,
-    Dentist,
     Slot,
-    Treatment,
     WeeklyHours,
 )
 from chatbot.errors import InvalidInput, NotFound
 from chatbot.repositories import availability, catalog, unit
-from chatbot.services.catalog import match_treatment
-from chatbot.services.guards import aware, ident, manage_dentist, sane_year, text_arg, window
+from chatbot.services import slot_search
+from chatbot.services.guards import ident, manage_dentist, sane_year, text_arg, window
+from chatbot.services.slot_days import DbSlotSource
+from chatbot.services.slot_search import SlotQuery
 
 UTC = dt.timezone.utc
-DEFAULT_WINDOW = dt.timedelta(days=14)
-MAX_SLOTS = 2000
 
 
 def load_day_inputs(
@@ -53,20 +50,6 @@ def load_day_inputs(
     return rules, exceptions, busy
 
 
-def offering(
-    dentists: Sequence[Dentist], treatment: Treatment, dentist_id: int | None
-) -> list[Dentist]:
-    """Active dentists offering `treatment` (just `dentist_id` when given)."""
-    if dentist_id is not None:
-        chosen = [d for d in dentists if d.id == dentist_id]
-        if not chosen or not chosen[0].active:
-            raise NotFound(f"There is no dentist with id {dentist_id}.")
-        if not chosen[0].offers(treatment.code):
-            raise InvalidInput(f"{chosen[0].display_name} does not offer {treatment.name}.")
-        return chosen
-    return [d for d in dentists if d.active and d.offers(treatment.code)]
-
-
 def free_slots(
     engine: Engine,
     *,
@@ -77,68 +60,10 @@ def free_slots(
     limit: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[Slot]:
-    """The first `limit` (at most MAX_SLOTS) bookable slots sorted by start then dentist;
-    default window now .. now + 14 days. Five queries per call whatever the window or number
-    of dentists; the computation stops after the local day that reached the limit."""
-    now = aware(now, "now") if now is not None else dt.datetime.now(UTC)
-    start = start if start is not None else now
-    end = end if end is not None else aware(start, "start") + DEFAULT_WINDOW
-    if dentist_id is not None:
-        dentist_id = ident(dentist_id, "dentist id")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise InvalidInput("limit must be a positive whole number.")
-    with unit.transaction(engine) as conn:
-        clinic = catalog.fetch_clinic(conn)
-        start, end = window(start, end, max_days=clinic.horizon_days + 1)
-        chosen_treatment = match_treatment(catalog.fetch_treatments(conn), treatment)
-        dentists = offering(catalog.fetch_dentists(conn), chosen_treatment, dentist_id)
-        ids = [d.id for d in dentists]
-        if not ids:
-            return []
-        rules, exceptions, busy = load_day_inputs(conn, ids, start, end)
-    return slot_rules.free_slots(
-        rules,
-        exceptions,
-        busy,
-        chosen_treatment,
-        clinic,
-        start,
-        end,
-        now,
-        dentist_ids=ids,
-        limit=min(limit or MAX_SLOTS, MAX_SLOTS),  # the search stops once these are certain
-    )
-
-
-def earliest_slots(
-    engine: Engine,
-    *,
-    treatment: str,
-    dentist_id: int | None = None,
-    limit: int = 5,
-    now: dt.datetime | None = None,
-) -> list[Slot]:
-    """The first `limit` free slots from now (looks a week ahead first, then the horizon)."""
-    now = aware(now, "now") if now is not None else dt.datetime.now(UTC)
-    horizon = get_horizon_days(engine)
-    for days in (7, horizon):
-        found = free_slots(
-            engine,
-            treatment=treatment,
-            start=now,
-            end=now + dt.timedelta(days=min(days, horizon)),
-            dentist_id=dentist_id,
-            limit=limit,
-            now=now,
-        )
-        if len(found) >= limit:
-            break
-    return found
-
-
-def get_horizon_days(engine: Engine) -> int:
-    with unit.transaction(engine) as conn:
-        return catalog.fetch_clinic(conn).horizon_days
+    """`slot_search.search` straight from the database (no cache): for callers without a
+    listener (CLI, tests, the action server while its listener is not caught up)."""
+    query = SlotQuery(treatment, start, end, dentist_id, limit, now)
+    return slot_search.search(DbSlotSource(engine), query)
 
 
 # --- writes ----------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from chatbot.domain import slots as slot_rules
 from chatbot.domain.models import Clinic, Dentist, Treatment
 from chatbot.errors import InvalidInput, OutsideAvailability, SlotTaken
 from chatbot.repositories import catalog, unit
-from chatbot.services.availability import load_day_inputs, offering
+from chatbot.services.availability import load_day_inputs
 from chatbot.services.catalog import match_treatment
+from chatbot.services.slot_search import offering
 
 UTC = dt.timezone.utc
 
