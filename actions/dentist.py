@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,6 +22,19 @@ REFUSAL = (
     "I can book, move or cancel your appointments though."
 )
 DAY = dt.timedelta(days=1)
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+# "every afternoon next week", "each Friday", "daily", "on Mondays": a repeating block, which
+# one time-off entry cannot hold; blocking only the first day would look done and not be.
+REPEATING = re.compile(
+    rf"\b(?:every|each)\s+(?:\w+\s+)?(?:day|morning|afternoon|evening|week|weekday|{_WEEKDAY})s?\b"
+    rf"|\b(?:daily|weekly)\b|\b{_WEEKDAY}s\b",
+    re.I,
+)
+REPEATING_HELP = (
+    'I can block one stretch of time at a time, for example "block Monday 3-6pm" or "I\'m off '
+    'next Friday". For a change that repeats, set your weekly hours, for example "I work '
+    'Mon-Fri 9-15 from next week".'
+)
 
 
 def _dentist(tracker: Tracker, dispatcher: CollectingDispatcher) -> Principal | None:
@@ -126,6 +140,9 @@ class ActionDentistBlockTime(Action):
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
             return []
+        if REPEATING.search(context.user_text(tracker)):
+            dispatcher.utter_message(text=REPEATING_HELP)
+            return [SlotSet("suggested", "block")]
         tz = context.clinic().tz
         window = _time_off(context.when_of(tracker, tz))
         if isinstance(window, str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from booking_support import PATIENT1
 from bot_support import bot_db, next_weekday, rows, run, said, tracker  # noqa: F401
 from rasa_sdk.executor import CollectingDispatcher
@@ -43,6 +44,18 @@ def test_block_an_afternoon(seeded_engine: Engine) -> None:
     assert len(off) == 1 and off[0]["dentist_id"] == 2, said(messages)
     start, end = off[0]["starts_at"].astimezone(tz), off[0]["ends_at"].astimezone(tz)
     assert start.isoweekday() == 5 and (start.hour, end.hour) == (14, 17)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I'm out every afternoon next week after 2", "block each thursday morning", "off on fridays"],
+)
+def test_a_repeating_block_writes_nothing_and_says_how(seeded_engine: Engine, text: str) -> None:
+    messages, _ = run(
+        ActionDentistBlockTime(), tracker(text, "dentist_block_time", auth="dentist-2")
+    )
+    assert "one stretch of time" in said(messages) and "I work" in said(messages)
+    assert rows(seeded_engine, "SELECT id FROM availability_exception") == []
 
 
 def test_days_off_over_a_date_range(seeded_engine: Engine) -> None:
