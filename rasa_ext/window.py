@@ -17,7 +17,9 @@ actions were mostly predicted by rules and are hidden from memoization (`hide_ru
 a history with no visible turn at all makes MemoizationPolicy fail (IndexError in
 `_choose_last_user_input`); a conversation read whole always has its visible session start.
 Reverts (`rewind`, `undo`) before the window could resurrect a slot the replay would
-drop, so a session with one there is read whole (this bot has no rule that reverts).
+drop, so a session with one there is read whole (this bot has no rule that reverts). A last
+turn longer than the window (a stop inside a form writes ~20 events) widens the read to
+`LONG_TURN_REACH` windows, so the cut still falls on a turn boundary.
 
 Three queries, each an index probe (two indexes on Rasa's `events` table, created by the
 tracker store at start-up if missing): the last N rows by (sender_id, id); the latest session
@@ -35,6 +37,7 @@ import sqlalchemy as sa
 
 FLOOR_TYPES = ("restart", "reset_slots", "rewind", "undo")
 BOUND_TYPES = ["session_started", *FLOOR_TYPES]
+LONG_TURN_REACH = 4  # a turn longer than the window: read up to this many windows to cut it
 
 INDEXES = (  # every query below is an index probe; Rasa's own index is `sender_id` alone
     "CREATE INDEX IF NOT EXISTS events_sender_id_id ON events (sender_id, id)",
@@ -75,22 +78,32 @@ def _decode(rows: list[Any]) -> list[dict[str, Any]]:
     return [json.loads(row.data) for row in rows]
 
 
+def _last_rows(conn: Any, sender: str, limit: int) -> tuple[list[Any], list[Any] | None]:
+    """The newest `limit + 1` rows, oldest first, and the window cut from them (from the first
+    user message after the oldest row), or None when they hold no such turn boundary."""
+    newest = list(conn.execute(LAST_ROWS, {"sender": sender, "limit": limit + 1}))
+    newest.reverse()
+    first_user = next((i for i, r in enumerate(newest) if i and r.type_name == "user"), None)
+    return newest, None if first_user is None else newest[first_user:]
+
+
 def session_events(
     conn: Any, sender: str, limit: int, slots: list[str]
 ) -> list[dict[str, Any]] | None:
     """The event dicts to rebuild `sender`'s tracker from, in order, or None for "read the
     whole session" (short sessions are read whole by this query too)."""
-    newest = list(conn.execute(LAST_ROWS, {"sender": sender, "limit": limit + 1}))
-    newest.reverse()
+    rows = limit
+    newest, window = _last_rows(conn, sender, rows)
+    if window is None and len(newest) > rows:  # the last turn alone is longer than the window
+        rows = LONG_TURN_REACH * limit
+        newest, window = _last_rows(conn, sender, rows)
     for i in range(len(newest) - 1, -1, -1):
         if newest[i].type_name == "session_started":
             return _decode(newest[i:])  # the whole session fits in the window
-    if len(newest) <= limit:
+    if len(newest) <= rows:
         return _decode(newest)  # the whole conversation fits
-    first_user = next((i for i, r in enumerate(newest) if i and r.type_name == "user"), None)
-    if first_user is None:
-        return None  # one turn longer than the window: nothing sensible to cut
-    window = newest[first_user:]
+    if window is None:
+        return None  # a turn of more than LONG_TURN_REACH windows: nothing sensible to cut
     stop = window[0].id
     bounds = {"sender": sender, "stop": stop, "types": BOUND_TYPES}
     latest = dict(conn.execute(BOUNDS, bounds).all())

@@ -1,6 +1,7 @@
 """The bounded tracker read (rasa_ext/window.py) against Rasa's own whole-session read, for
-state that events long before the window decide: an earlier session, a restart, a slot
-reset, a pause, a revert. Each conversation is 1,000+ events, so every read is windowed.
+state that events long before the window decide (an earlier session, a restart, a slot reset,
+a pause, a revert) and for a last turn longer than the window. Each conversation is 1,000+
+events, so every read is windowed.
 
 Runs in Rasa's virtualenv; both stores read the same rows of the test database.
 """
@@ -57,6 +58,9 @@ SCENARIOS = {
     # a human took over long ago and never handed back
     "paused": [*session(), *booking("filling"), *turn("a human please", "human_handoff",
         ConversationPaused()), *questions()],
+    # the last turn alone is longer than the window: the read widens to cut at its start
+    "long last turn": [*session(), *booking("crown"), *questions(), *turn("many", "inform",
+        *[SlotSet("when", f"w{i}") for i in range(100)])],
     # a revert before the window: the whole session is read (a cut could resurrect a slot)
     "revert": [*session(), *booking("crown"), *turn("no", "deny",
         UserUtteranceReverted()), *questions()],
@@ -89,6 +93,8 @@ def test_state_decided_long_before_the_window_reads_as_rasa_reads_it(db_url: str
             assert bounded[key] == stock[key], (name, key)
         if name == "revert":
             assert bounded["events"] == stock["events"]  # read whole
+        elif name == "long last turn":
+            assert 100 < bounded["events"] <= 4 * 60 + 20  # that turn, not the session
         else:
             assert bounded["events"] <= 60 + 20, name  # window + carried state + a listen
     assert result["earlier session"]["stock"]["slots"]["dentist"] is None
@@ -100,3 +106,5 @@ def test_state_decided_long_before_the_window_reads_as_rasa_reads_it(db_url: str
     assert result["slot reset"]["stock"]["slots"]["dentist"] == "Dr Lee"
     assert result["slot reset"]["stock"]["loop"] == "booking_form"
     assert result["paused"]["stock"]["paused"] is True
+    assert result["long last turn"]["stock"]["slots"]["when"] == "w99"
+    assert result["long last turn"]["stock"]["loop"] == "booking_form"
