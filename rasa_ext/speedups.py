@@ -8,6 +8,13 @@ Rasa's large events schema: profiled at ~60 % of a booking turn's time in Rasa
 (docs/benchmarks.md, bench/bench_turn_profile.py). Here the schema is checked once and the
 validator kept; each response is still validated in full, and an invalid one raises the same
 `ValidationError` (jsonschema's `best_match`, with Rasa's hint appended) as before.
+
+`Event.resolve_by_type` (every event read from the tracker store or an action's response)
+walks all subclasses of `Event`, with `inspect.isabstract` on each, to find the one class
+with that `type_name`: ~0.05-0.1 ms per event, i.e. 3-6 ms to rebuild a 60-event window
+(profiled at 5,000 events, docs/benchmarks.md). Here the first class found for a name is kept;
+a name not found yet is looked up again (a module imported later may define it), and an
+unknown name still returns `default` or raises as Rasa does.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import functools
 from typing import Any
 
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
 
 HINT = (
     ". Failed to validate Action server response from API, make sure your response from the "
@@ -44,7 +53,22 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return True
 
 
+_rasa_resolve_by_type = Event.resolve_by_type
+_event_classes: dict[str, type[Event]] = {}
+
+
+def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+    found = _event_classes.get(type_name)
+    if found is None:
+        found = next((c for c in all_subclasses(Event) if c.type_name == type_name), None)
+        if found is None:
+            return _rasa_resolve_by_type(type_name, default)  # `topic`, default or ValueError
+        _event_classes[type_name] = found
+    return found
+
+
 def install() -> None:
     """Idempotent; rasa_ext/__init__.py calls it, so any Rasa that loads our tracker store or
     channel gets it."""
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign,assignment]

@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 SECRET_KEYS = frozenset({"token", "access_token", "id_token", "authorization"})
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 REDACTED = "[redacted]"
-DEFAULT_WINDOW_EVENTS = 60
+DEFAULT_WINDOW_EVENTS = 30
 STORED = "_rasa_ext_stored_events"  # attribute on trackers this store built or saved
 
 
