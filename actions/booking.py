@@ -7,13 +7,13 @@ import datetime as dt
 import json
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import appointments, context, offers
 from actions.form_answers import times_asked
-from actions.slot_picks import forget_offer
+from actions.slot_picks import forget_offer, picked_offer
 from chatbot.errors import BookingError
 from chatbot.services import booking, catalog
 from chatbot.services.slot_search import SlotSource
@@ -81,7 +81,12 @@ class ActionBookingOutcome(Action):
 
 
 class ActionReleaseHold(Action):
-    """The patient stopped a form: give back any held slot and forget the form's slots."""
+    """The patient stopped a form: give back any held slot and forget the form's slots.
+
+    Except a "reschedule" said while booking that can only be about this booking ("no, change
+    that to Wednesday", "around 11 would be ideal" read as reschedule_appointment): it picks
+    one of the offered times, or the patient has no appointment to move. The booking then
+    carries on with the message as its answer instead of ending with "nothing to change"."""
 
     def name(self) -> str:
         return "action_release_hold"
@@ -89,8 +94,27 @@ class ActionReleaseHold(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if _changes_this_booking(tracker):
+            return [FollowupAction("booking_form")]
         forget_offer(tracker)
         return _reset()
+
+
+def _changes_this_booking(tracker: Tracker) -> bool:
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent != "reschedule_appointment" or _closed_form(tracker) != "booking_form":
+        return False
+    who = context.principal(tracker)
+    if who is None or who.role != "patient":
+        return False
+    return picked_offer(tracker) is not None or not appointments.upcoming(who)
+
+
+def _closed_form(tracker: Tracker) -> str | None:
+    """The form that was open before this turn (the rule that ended it ran just now)."""
+    names = [e.get("name") for e in tracker.events if e.get("event") == "active_loop"]
+    named = [n for n in names if n]
+    return named[-1] if named else None
 
 
 def _offer_from(

@@ -16,7 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context, offers
-from chatbot.domain.timeparse import Resolution
+from chatbot.domain.timeparse import Resolution, resolve
 from chatbot.errors import BookingError, HoldExpired, SlotTaken
 from chatbot.services import booking
 
@@ -126,7 +126,7 @@ def when_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
             return {"when": None, **forget_offer(tracker)}
         if res.start is None or res.end is None:
             return {}
-        window = (res.start, res.end)
+        window = on_the_day_asked(tracker, res, tz)
     if window is None:
         return {}
     value = context.encode_window(*window)
@@ -134,6 +134,30 @@ def when_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
     if value == tracker.get_slot("when") and not restated:
         return {}  # a restated request ("any time next Thursday?") searches afresh
     return {"when": value, **forget_offer(tracker)}
+
+
+TODAY = re.compile(r"\b(today|tonight|now|this (morning|afternoon|evening))\b", re.I)
+
+
+def on_the_day_asked(
+    tracker: Tracker, res: Resolution, tz: dt.tzinfo
+) -> tuple[dt.datetime, dt.datetime]:
+    """A time said on its own while one day is being looked at ("Monday the 14th?" … "around
+    11 would be ideal") is that time on that day, not today's or tomorrow's: the message read
+    as if said at the start of that day names the same day only when it names no day itself."""
+    assert res.start is not None and res.end is not None
+    window = (res.start, res.end)
+    current = context.decode_window(tracker.get_slot("when"))
+    text = context.user_text(tracker)
+    if current is None or TODAY.search(text):
+        return window
+    day = current[0].astimezone(tz).date()
+    if (current[1] - dt.timedelta(microseconds=1)).astimezone(tz).date() != day or res.date == day:
+        return window  # not one day being looked at, or already that day
+    again = resolve(text, dt.datetime.combine(day, dt.time(), tzinfo=tz))
+    if again.start is None or again.end is None or again.start.astimezone(tz).date() != day:
+        return window  # the message names its own day ("Thursday", "tomorrow")
+    return (again.start, again.end)
 
 
 def typed_choice(tracker: Tracker) -> Slots:

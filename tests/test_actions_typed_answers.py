@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from booking_support import PATIENT1
 from bot_support import (  # noqa: F401
     bot_db,
     choice,
@@ -23,10 +24,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine
 
 from actions import context, offers
-from actions.booking import ActionAskTreatment
+from actions.booking import ActionAskTreatment, ActionReleaseHold
 from actions.conversation import ActionAnswerYesNo, ActionFallback, ActionRouteInform
 from actions.forms import ValidateBookingForm
 from actions.slot_picks import ordinal_pick
+from chatbot.services import booking
 
 FORM = ValidateBookingForm()
 
@@ -259,3 +261,55 @@ def test_yes_to_the_list_holds_the_first_time_and_asks_to_confirm(
     _, slots = run(FORM, trk)
     assert slots["slot_choice"] == offered[0] and slots["hold_id"]
     assert slots.get("confirmed") is None  # confirmed only by the next "yes"
+
+
+def _switched_from_booking(text: str, slots: dict[str, Any]) -> Any:
+    trk = tracker(text, "reschedule_appointment", slots=slots)
+    closed = [{"event": "active_loop", "name": "booking_form"}, {"event": "active_loop"}]
+    trk.events = [*closed, *trk.events]
+    return trk
+
+
+def test_a_reschedule_while_booking_with_nothing_to_move_changes_this_booking() -> None:
+    trk = _switched_from_booking("no, change that to wednesday pls", {"treatment": "checkup"})
+    assert [(e["event"], e.get("name")) for e in _events(ActionReleaseHold(), trk)] == [
+        ("followup", "booking_form")
+    ]
+
+
+def test_a_reschedule_while_booking_with_an_appointment_to_move_ends_the_booking(
+    seeded_engine: Engine,
+) -> None:
+    start = next_weekday(2, 10)
+    booking.book(
+        seeded_engine, PATIENT1, patient_id=1, dentist_id=1, treatment="checkup", starts_at=start
+    )
+    trk = _switched_from_booking("can I move my appointment to friday", {"treatment": "checkup"})
+    events = _events(ActionReleaseHold(), trk)
+    assert all(e["event"] == "slot" for e in events) and events  # the form's slots reset
+
+
+def test_picking_an_offer_read_as_a_reschedule_still_picks_it(seeded_engine: Engine) -> None:
+    start = next_weekday(2, 10)
+    booking.book(
+        seeded_engine, PATIENT1, patient_id=1, dentist_id=1, treatment="checkup", starts_at=start
+    )
+    offered = _offered()
+    trk = _switched_from_booking("the 2nd one would be ideal", {"offered_slots": offered})
+    assert [e["event"] for e in _events(ActionReleaseHold(), trk)] == ["followup"]
+
+
+@pytest.mark.parametrize(
+    ("text", "same_day"),
+    [("around 11 would be ideal", True), ("afternoon if poss", True), ("thursday instead", False)],
+)
+def test_a_time_alone_stays_on_the_day_being_looked_at(
+    seeded_engine: Engine, text: str, same_day: bool
+) -> None:
+    day = next_weekday(1, 9, weeks=2)
+    trk, _ = _picking(text, "inform", requested="slot_choice", extra={})
+    trk.slots["when"] = context.encode_window(day, day + dt.timedelta(hours=9))
+    trk.slots["offered_slots"] = [choice(1, day), choice(1, day + dt.timedelta(minutes=15))]
+    _, slots = run(FORM, trk)
+    start, _ = context.decode_window(slots["when"])  # type: ignore[misc]
+    assert (start.astimezone(day.tzinfo).date() == day.date()) is same_day
