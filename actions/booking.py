@@ -75,6 +75,8 @@ class ActionBookingOutcome(Action):
                 )
             except BookingError:
                 what = "appointment"
+        if outcome == "move_instead":  # a change to an existing appointment, not a booking
+            return [*_reset(), FollowupAction("reschedule_form")]
         template = DONE.get(outcome or "", "OK, nothing was changed.")
         dispatcher.utter_message(text=template.format(what=what))
         return [*_reset(), SlotSet("suggested", "book" if outcome == "no_appointments" else None)]

@@ -62,6 +62,13 @@ FALLBACK = "action_fallback"  # a message not understood: the form's question st
 DENTIST_COMMAND = re.compile(
     r"\b(un)?block\b|\btime ?off\b|\bday off\b|\bmy (working|office) hours\b", re.IGNORECASE
 )
+# "change it to Tuesday", "move my appointment", "push it back a week": about a booking made
+# before, not a new one (only read when a booking form would start).
+CHANGE_EXISTING = re.compile(
+    r"\b(change|move|shift|push|bring|switch)\s+(it|that|my\s+(appointment|booking|visit|"
+    r"check-?up|cleaning|filling))\b|\breschedul",
+    re.I,
+)
 CORRECTION = re.compile(r"\b(instead|rather|prefer|switch|change|actually|with)\b", re.I)
 # "Do you have a dentist in mind?" answered with "whoever", "doesn't matter", "the earliest".
 NOT_SURE = r"don'?t know|not sure|unsure|no idea|idk|no clue"

@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import appointments, context, offers
 from actions.form_answers import (
+    CHANGE_EXISTING,
     DENTIST_COMMAND,
     UNSURE,
     named_dentist,
@@ -119,6 +120,18 @@ class GuardedForm(FormValidationAction):
 class ValidateBookingForm(GuardedForm):
     def name(self) -> str:
         return "validate_booking_form"
+
+    def blocker(self, tracker: Tracker) -> str | None:
+        """Also: "can I change it to the following Tuesday" read as a booking, from a patient
+        who has an appointment to change, moves that appointment instead."""
+        reason = super().blocker(tracker)
+        if reason or tracker.get_slot("requested_slot") is not None:
+            return reason
+        if CHANGE_EXISTING.search(context.user_text(tracker)):
+            who = context.principal(tracker)
+            if who is not None and appointments.upcoming(who):
+                return "move_instead"
+        return None
 
     def extract_dentist(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine
 
 from actions import context, offers
-from actions.booking import ActionAskTreatment, ActionReleaseHold
+from actions.booking import ActionAskTreatment, ActionBookingOutcome, ActionReleaseHold
 from actions.conversation import ActionAnswerYesNo, ActionFallback, ActionRouteInform
 from actions.forms import ValidateBookingForm
 from actions.slot_picks import ordinal_pick
@@ -313,3 +313,24 @@ def test_a_time_alone_stays_on_the_day_being_looked_at(
     _, slots = run(FORM, trk)
     start, _ = context.decode_window(slots["when"])  # type: ignore[misc]
     assert (start.astimezone(day.tzinfo).date() == day.date()) is same_day
+
+
+def test_changing_an_existing_appointment_read_as_a_booking_moves_it(
+    seeded_engine: Engine,
+) -> None:
+    text = "can I change it to the following tuesday"
+    _, none_yet = run(FORM, tracker(text, "book_appointment", form="booking_form"))
+    assert none_yet.get("outcome") is None  # nothing to change: a booking it is
+    booking.book(
+        seeded_engine,
+        PATIENT1,
+        patient_id=1,
+        dentist_id=1,
+        treatment="checkup",
+        starts_at=next_weekday(3, 10),
+    )
+    _, slots = run(FORM, tracker(text, "book_appointment", form="booking_form"))
+    assert slots["outcome"] == "move_instead"
+    ended = tracker(text, "book_appointment", slots={"outcome": "move_instead"})
+    events = _events(ActionBookingOutcome(), ended)
+    assert ("followup", "reschedule_form") in [(e["event"], e.get("name")) for e in events]
