@@ -157,7 +157,7 @@ def on_the_day_asked(
     again = resolve(text, dt.datetime.combine(day, dt.time(), tzinfo=tz))
     if again.start is None or again.end is None or again.start.astimezone(tz).date() != day:
         return window  # the message names its own day ("Thursday", "tomorrow")
-    return (again.start, again.end)
+    return window if again.end <= context.now() else (again.start, again.end)
 
 
 def typed_choice(tracker: Tracker) -> Slots:
