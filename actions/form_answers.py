@@ -145,7 +145,7 @@ def times_asked(tracker: Tracker, slot: str) -> int:
         elif kind == "action" and first_action is None:
             first_action = event.get("name")
         elif kind == "active_loop" and event.get("name") == form:
-            asked = 0
+            asked, first_action = 0, form  # the turn that starts the form asks its first question
         elif (
             kind == "slot" and event.get("name") == "requested_slot" and event.get("value") == slot
         ):

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from actions import context, offers
 from actions.booking import ActionAskTreatment, ActionBookingOutcome, ActionReleaseHold
 from actions.conversation import ActionAnswerYesNo, ActionFallback, ActionRouteInform
+from actions.form_answers import times_asked
 from actions.forms import ValidateBookingForm
 from actions.slot_picks import ordinal_pick
 from chatbot.services import booking
@@ -334,3 +335,17 @@ def test_changing_an_existing_appointment_read_as_a_booking_moves_it(
     ended = tracker(text, "book_appointment", slots={"outcome": "move_instead"})
     events = _events(ActionBookingOutcome(), ended)
     assert ("followup", "reschedule_form") in [(e["event"], e.get("name")) for e in events]
+
+
+def test_the_first_question_counts_when_another_action_started_the_form() -> None:
+    trk = tracker("hmm", "affirm", form="booking_form", slots={"requested_slot": "dentist"})
+    started = [
+        {"event": "user", "text": "a cleaning on the 16th?"},
+        {"event": "action", "name": "action_route_inform"},
+        {"event": "action", "name": "booking_form"},
+        {"event": "active_loop", "name": "booking_form"},
+        {"event": "slot", "name": "requested_slot", "value": "dentist"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    trk.events = [*started, *trk.events]
+    assert times_asked(trk, "dentist") == 1
