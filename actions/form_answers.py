@@ -14,6 +14,8 @@ import re
 from rasa_sdk import Tracker
 
 from actions import context, offers
+from actions.slot_picks import ordinal_pick
+from chatbot.services import catalog
 
 # The intents each form reads as an answer. Any other intent (a question, goodbye, another
 # task) extracts nothing, so the form rejects and a rule in data/rules_forms.yml (generated
@@ -117,19 +119,25 @@ def named_dentist(tracker: Tracker) -> str | None:
     return values[0] if values else None
 
 
-def skips_dentist(tracker: Tracker) -> bool:
-    """Whether the answer to "Do you have a dentist in mind?" means "no one in particular":
-    no, whoever, the earliest, or the patient went on to the time instead ("Thursday after
-    4"); also the second time the question goes unanswered, so it is never asked a third."""
+def dentist_answer(tracker: Tracker) -> str | None:
+    """What a message that names no dentist answers to "Do you have a dentist in mind?": a
+    place among the buttons ("the 2nd one", "the last" = Anyone) or anyone, for no, whoever,
+    the earliest, or the time instead ("Thursday after 4"); anyone also the second time the
+    question goes unanswered, so it is never asked a third. None: ask again."""
     if tracker.get_slot("requested_slot") != "dentist" or named_dentist(tracker):
-        return False
+        return None
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     text = context.user_text(tracker)
     if intent == "deny" or NO_PREFERENCE.search(text):
-        return True
+        return offers.ANY
+    treatment = offers.treatment_code(tracker.get_slot("treatment"))
+    shown = catalog.find_dentists(context.engine(), treatment=treatment)  # the buttons' order
+    place = ordinal_pick(text, len(shown) + 1)  # + "Anyone"
+    if place is not None:
+        return str(shown[place].id) if place < len(shown) else offers.ANY
     if context.when_of(tracker, context.clinic().tz).start is not None:
-        return True
-    return times_asked(tracker, "dentist") >= 2
+        return offers.ANY
+    return offers.ANY if times_asked(tracker, "dentist") >= 2 else None
 
 
 def times_asked(tracker: Tracker, slot: str) -> int:

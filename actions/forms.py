@@ -21,10 +21,10 @@ from actions.form_answers import (
     CHANGE_EXISTING,
     DENTIST_COMMAND,
     UNSURE,
+    dentist_answer,
     named_dentist,
     names_requested_slot,
     reads_as_answer,
-    skips_dentist,
 )
 from actions.slot_picks import (
     confirm_booking,
@@ -142,7 +142,8 @@ class ValidateBookingForm(GuardedForm):
             return {}
         if names_requested_slot(tracker):
             return {"dentist": named_dentist(tracker)}
-        return {"dentist": offers.ANY} if skips_dentist(tracker) else {}
+        answer = dentist_answer(tracker)
+        return {"dentist": answer} if answer else {}
 
     def extract_treatment(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -191,6 +192,10 @@ class ValidateBookingForm(GuardedForm):
             return {"dentist": None}
         if dentist is None:
             return {"dentist": None}
+        if tracker.get_slot("requested_slot") == "dentist" and asks_about(tracker) and dentist.bio:
+            # "does Dr Shah see children?": answered, and taken as the choice (the times
+            # offered next are that dentist's; naming another dentist changes it)
+            dispatcher.utter_message(text=f"{dentist.display_name}: {dentist.bio}")
         picked = offers.decode_choice(tracker.get_slot("slot_choice"))
         shown = [c for c in map(offers.decode_choice, tracker.get_slot("offered_slots") or []) if c]
         changed = (picked is not None and picked[0] != dentist.id) or (
@@ -219,6 +224,13 @@ def corrects_choice(value: Any, tracker: Tracker) -> bool:
     if "slot_choice" in changed:
         return True
     return value is False and ("dentist" in changed or "when" in changed)
+
+
+def asks_about(tracker: Tracker) -> bool:
+    """Whether the latest message is a question ("does Dr Shah see children?")."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    text = context.user_text(tracker).strip()
+    return text.endswith("?") or intent in ("ask_dentist_info", "find_dentist")
 
 
 class AppointmentForm(GuardedForm):

@@ -63,6 +63,15 @@ ANY_OF_THEM = re.compile(
 )
 
 
+# A message that is only a place ("2nd", "the third", "first one please"): when buttons other
+# than times are shown (dentists, appointments) it picks one of them, it names no day.
+BARE_PLACE = re.compile(
+    rf"^\s*(the\s+)?({_ORDINAL}|(number|option|no\.?|#)\s*({_NUMBER}))(\s+one)?"
+    r"(\s+(please|pls|thanks))?\s*[.!]?\s*$",
+    re.I,
+)
+
+
 def ordinal_pick(text: str, count: int) -> int | None:
     """The 0-based index of the list item `text` points at by its place ("the 2nd one",
     "first is fine", "option 3", "the last one"), if exactly one place is named and the list
@@ -114,6 +123,8 @@ def when_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
     after the last offer for "anything else?"; {} when the message names no new window."""
     tz = context.clinic().tz
     requested = tracker.get_slot("requested_slot")
+    if requested in ("dentist", "appointment_id") and BARE_PLACE.match(context.user_text(tracker)):
+        return {}  # "2nd" to the dentist or appointment buttons: not the 2nd of the month
     named = context.when_of(tracker, tz)
     if _intent(tracker) == "request_alternatives" and named.start is None:
         window = offers.window_after(tracker.get_slot("offered_slots"), tz)

@@ -24,7 +24,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine
 
 from actions import context, offers
-from actions.booking import ActionAskTreatment, ActionBookingOutcome, ActionReleaseHold
+from actions.booking import (
+    ActionAskDentist,
+    ActionAskTreatment,
+    ActionBookingOutcome,
+    ActionReleaseHold,
+)
 from actions.conversation import ActionAnswerYesNo, ActionFallback, ActionRouteInform
 from actions.form_answers import times_asked
 from actions.forms import ValidateBookingForm
@@ -349,3 +354,25 @@ def test_the_first_question_counts_when_another_action_started_the_form() -> Non
     ]
     trk.events = [*started, *trk.events]
     assert times_asked(trk, "dentist") == 1
+
+
+def test_a_question_about_the_dentist_being_asked_for_is_answered() -> None:
+    trk = _asked_dentist("does Dr Shah see children?", "ask_dentist_info")
+    trk.latest_message["entities"] = [{"entity": "dentist", "value": "shah"}]
+    messages, slots = run(FORM, trk)
+    assert slots["dentist"] not in (None, offers.ANY)
+    assert "Priya Shah" in messages[0]["text"] and "children" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(("text", "place"), [("2nd", 1), ("the first one", 0), ("the last", -1)])
+def test_a_place_among_the_dentist_buttons_picks_that_dentist(
+    seeded_engine: Engine, text: str, place: int
+) -> None:
+    messages, _ = run(ActionAskDentist(), _asked_dentist("book a cleaning", "book_appointment"))
+    buttons = [b["title"] for b in messages[0]["buttons"]]
+    _, slots = run(FORM, _asked_dentist(text, "inform"))
+    assert "when" not in slots  # "2nd" is the 2nd button here, not the 2nd of the month
+    if buttons[place] == "Anyone":
+        assert slots["dentist"] == offers.ANY
+    else:
+        assert offers.dentist_names()[int(slots["dentist"])] == buttons[place]
