@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from chatbot.domain.models import AvailabilityException, AvailabilityRule, Busy
+from chatbot.domain.models import AvailabilityRule
 
 
 def fetch_rules(
@@ -25,40 +25,6 @@ def fetch_rules(
         {"ids": list(dentist_ids), "first": first_day, "last": last_day},
     )
     return [AvailabilityRule(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
-
-
-def fetch_intervals(
-    conn: Connection,
-    dentist_ids: Sequence[int],
-    start: dt.datetime,
-    end: dt.datetime,
-    *,
-    exclude_appointment_id: int | None = None,
-) -> tuple[list[AvailabilityException], list[Busy]]:
-    """Exceptions and busy time (live appointments and holds, incl. buffers) overlapping
-    [start, end), in one query. Holds carry their expiry so callers decide what still blocks."""
-    rows = conn.execute(
-        text(
-            "SELECT dentist_id, kind, starts_at, ends_at, NULL::timestamptz"
-            " FROM availability_exception"
-            " WHERE dentist_id = ANY(:ids) AND starts_at < :end AND ends_at > :start"
-            " UNION ALL"
-            " SELECT dentist_id, 'busy', starts_at, blocks_until,"
-            "  CASE WHEN status = 'held' THEN hold_expires_at END"
-            " FROM appointment"
-            " WHERE dentist_id = ANY(:ids) AND starts_at < :end AND blocks_until > :start"
-            " AND status NOT IN ('cancelled', 'expired') AND id IS DISTINCT FROM :skip"
-        ),
-        {"ids": list(dentist_ids), "start": start, "end": end, "skip": exclude_appointment_id},
-    )
-    exceptions: list[AvailabilityException] = []
-    busy: list[Busy] = []
-    for dentist_id, kind, s, e, expires in rows:
-        if kind == "busy":
-            busy.append(Busy(dentist_id, s, e, expires))
-        else:
-            exceptions.append(AvailabilityException(dentist_id, kind, s, e))
-    return exceptions, busy
 
 
 def lock_rules(conn: Connection, dentist_id: int) -> list[dict[str, Any]]:

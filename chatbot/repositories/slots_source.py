@@ -24,11 +24,17 @@ class TimeRow(NamedTuple):
 
 
 def iter_time_rows(
-    conn: Connection, dentist_ids: Sequence[int], start: dt.datetime, end: dt.datetime
+    conn: Connection,
+    dentist_ids: Sequence[int],
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    exclude_appointment_id: int | None = None,
 ) -> Iterator[TimeRow]:
     """Exceptions and live busy time of these dentists overlapping [start, end), ordered by
-    start, in one query. Rows are converted as they are consumed (a search that stops after a
-    few days does not pay for the rest); consume them inside the transaction."""
+    start, in one query (without the appointment being moved, when given). Rows are converted
+    as they are consumed (a search that stops after a few days does not pay for the rest);
+    consume them inside the transaction."""
     result = conn.execute(
         text(
             "SELECT dentist_id, kind, starts_at, ends_at, NULL::timestamptz, NULL::bigint"
@@ -39,10 +45,10 @@ def iter_time_rows(
             "  CASE WHEN status = 'held' THEN hold_expires_at END, id"
             " FROM appointment"
             " WHERE dentist_id = ANY(:ids) AND starts_at < :end AND blocks_until > :start"
-            " AND status NOT IN ('cancelled', 'expired')"
+            " AND status NOT IN ('cancelled', 'expired') AND id IS DISTINCT FROM :skip"
             " ORDER BY 3"
         ),
-        {"ids": list(dentist_ids), "start": start, "end": end},
+        {"ids": list(dentist_ids), "start": start, "end": end, "skip": exclude_appointment_id},
     )
     return (TimeRow._make(r) for r in result)
 

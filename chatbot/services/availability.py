@@ -18,9 +18,10 @@ from chatbot.domain.models import (
 )
 from chatbot.errors import InvalidInput, NotFound
 from chatbot.repositories import availability, catalog, unit
+from chatbot.repositories.slots_source import iter_time_rows
 from chatbot.services import slot_search
 from chatbot.services.guards import ident, manage_dentist, sane_year, text_arg, window
-from chatbot.services.slot_days import DbSlotSource
+from chatbot.services.slot_days import DbSlotSource, to_domain
 from chatbot.services.slot_search import SlotQuery
 
 UTC = dt.timezone.utc
@@ -44,9 +45,16 @@ def load_day_inputs(
         end.astimezone(UTC).date() + dt.timedelta(days=2),
     )
     pad = dt.timedelta(days=1)
-    exceptions, busy = availability.fetch_intervals(
+    rows = iter_time_rows(
         conn, dentist_ids, start - pad, end + pad, exclude_appointment_id=exclude_appointment_id
     )
+    exceptions: list[AvailabilityException] = []
+    busy: list[Busy] = []
+    for item in map(to_domain, rows):
+        if isinstance(item, Busy):
+            busy.append(item)
+        else:
+            exceptions.append(item)
     return rules, exceptions, busy
 
 

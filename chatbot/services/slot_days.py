@@ -77,7 +77,7 @@ def split_days(
             active[dentist_id] = [a for a in active[dentist_id] if a[0].ends_at > lo]
         while ahead is not None and ahead.starts_at < reach:
             if ahead.ends_at > lo:
-                active[ahead.dentist_id].append((ahead, _domain(ahead)))
+                active[ahead.dentist_id].append((ahead, to_domain(ahead)))
             ahead = next(rows, None)
         yield day, {i: _inputs(by_rules[i], active[i], day) for i in dentist_ids}
 
@@ -97,7 +97,8 @@ def _inputs(
     )
 
 
-def _domain(row: TimeRow) -> AvailabilityException | Busy:
+def to_domain(row: TimeRow) -> AvailabilityException | Busy:
+    """The domain object of one time row."""
     if row.kind == "busy":
         return Busy(row.dentist_id, row.starts_at, row.ends_at, row.expires_at)
     off = row.kind == "off"
