@@ -76,6 +76,7 @@ def open_page(browser: Browser, web_url: str, sub: str, path: str) -> Page:
     expect(page.locator("[data-live-status]")).to_have_attribute(
         "data-state", "connected", timeout=LIVE_TIMEOUT_MS
     )
+    page.wait_for_load_state("networkidle")  # the page's first lists are in ("known" ids)
     return page
 
 
