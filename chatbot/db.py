@@ -60,13 +60,26 @@ def sqlalchemy_url(url: str) -> str:
     return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+psycopg://", url)
 
 
-def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+STATEMENT_TIMEOUT_MS = 30_000
+
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
+) -> Engine:
+    """Pooled engine; every session is in UTC and no statement (lock waits included) runs
+    longer than `statement_timeout_ms`: a stuck lock becomes an error, never a hung request."""
     return create_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,
-        connect_args={"options": "-c timezone=UTC"},
+        connect_args={
+            "options": f"-c timezone=UTC -c statement_timeout={int(statement_timeout_ms)}"
+        },
     )
 
 

@@ -10,12 +10,12 @@ import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
 import pytest
 from booking_support import ADMIN, outbox_max, outbox_since, weekday_at
+from concurrency_support import run_together
 from sqlalchemy import Engine, text
 
 from chatbot import db
@@ -27,15 +27,14 @@ THREADS = 40
 
 
 def race(attempt: Callable[[int], Any], n: int = ATTEMPTS) -> tuple[list[Any], Counter[str]]:
-    """Run attempt(0..n-1) on THREADS threads released together by a barrier."""
-    barrier = threading.Barrier(THREADS)
+    """Run attempt(0..n-1) on THREADS threads released together."""
     outcomes: Counter[str] = Counter()
     wins: list[Any] = []
     by_constraint: list[int] = []
     lock = threading.Lock()
 
-    def worker(first: int) -> None:
-        barrier.wait()
+    def worker(first: int, start: Callable[[], None]) -> None:
+        start()
         for i in range(first, n, THREADS):
             try:
                 result = attempt(i)
@@ -53,8 +52,7 @@ def race(attempt: Callable[[int], Any], n: int = ATTEMPTS) -> tuple[list[Any], C
             with lock:
                 outcomes[outcome] += 1
 
-    with ThreadPoolExecutor(THREADS) as pool:
-        list(pool.map(worker, range(THREADS)))
+    run_together(worker, THREADS)
     print(f"{outcomes}; {len(by_constraint)} losers stopped by the exclusion constraint")
     return wins, outcomes
 
@@ -175,22 +173,28 @@ def test_concurrent_confirms_of_one_hold_transition_once(seeded_engine: Engine) 
 @pytest.mark.timeout(120)
 def test_exclusion_constraint_alone_stops_raw_inserts(seeded_engine: Engine, db_url: str) -> None:
     """No service checks at all: plain INSERTs from 40 connections; the database decides."""
-    start = weekday_at(10)
-    barrier = threading.Barrier(THREADS)
+    start_at = weekday_at(10)
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
 
-    def worker(i: int) -> None:
-        with psycopg.connect(db.libpq_url(db_url), autocommit=True) as conn:
-            barrier.wait()
+    def worker(i: int, start: Callable[[], None]) -> None:
+        # Bounded waits: a connection that cannot be made, or an INSERT that waits on a lock
+        # for longer than any real race takes, fails the test instead of hanging it.
+        with psycopg.connect(
+            db.libpq_url(db_url),
+            autocommit=True,
+            connect_timeout=30,
+            options="-c statement_timeout=60000",
+        ) as conn:
+            start()
             try:
                 conn.execute(
                     "INSERT INTO appointment (dentist_id, patient_id, treatment_id, starts_at,"
                     " ends_at, blocks_until, status) VALUES (3, 1, 1, %s, %s, %s, 'scheduled')",
                     (
-                        start + dt.timedelta(minutes=i % 20),
-                        start + dt.timedelta(minutes=30 + i % 20),
-                        start + dt.timedelta(minutes=40 + i % 20),
+                        start_at + dt.timedelta(minutes=i % 20),
+                        start_at + dt.timedelta(minutes=30 + i % 20),
+                        start_at + dt.timedelta(minutes=40 + i % 20),
                     ),
                 )
                 outcome = "ok"
@@ -204,6 +208,5 @@ def test_exclusion_constraint_alone_stops_raw_inserts(seeded_engine: Engine, db_
         with lock:
             outcomes[outcome] += 1
 
-    with ThreadPoolExecutor(THREADS) as pool:
-        list(pool.map(worker, range(THREADS)))
+    run_together(worker, THREADS)
     assert outcomes == Counter(ok=1, excluded=THREADS - 1)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from booking_support import ADMIN, weekday_at
+from concurrency_support import run_together
 from sqlalchemy import Engine, text
 from sync_support import auth, recv, settings
 
@@ -118,19 +119,14 @@ def test_claims_from_many_threads_never_overlap(seeded_engine: Engine) -> None:
     docs = [_book(seeded_engine, weekday_at(9 + i, weeks_ahead=3, isodow=4)) for i in range(8)]
     now = max(_start(d) for d in docs) - LEAD + MINUTE
     claimed: list[int] = []
-    barrier = threading.Barrier(8)
 
-    def worker(n: int) -> None:
-        barrier.wait()
+    def worker(n: int, start: Callable[[], None]) -> None:
+        start()
         for _ in range(4):
             got = reminders.claim_due(seeded_engine, now=now, lead=LEAD, instance=f"t{n}", limit=1)
             claimed.extend(r.appointment["id"] for r in got)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(worker, 8)
     assert sorted(claimed) == sorted(d["id"] for d in docs)
     assert len(_reminder_events(seeded_engine)) == len(docs)
 

@@ -3,11 +3,12 @@ accept books it, and a 50-way concurrent cancellation makes no double offer."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from booking_support import ADMIN, PATIENT1, PATIENT2, outbox_max, outbox_since, weekday_at
+from concurrency_support import run_together
 from sqlalchemy import Engine, text
 from waitlist_support import add_patients, day_window, fill, open_offers
 
@@ -111,23 +112,13 @@ def test_fifty_concurrent_cancellations_make_no_double_offer(seeded_engine: Engi
     for patient_id in waiting:
         _join(e, patient_id, start, end, dentist_id=None)
 
-    barrier = threading.Barrier(len(to_cancel))
-    errors: list[BaseException] = []
+    def cancel_and_match(i: int, start: Callable[[], None]) -> None:
+        doc = to_cancel[i]
+        start()
+        booking.cancel(e, ADMIN, doc["id"])
+        match_dentist(e, doc["dentist_id"], ttl_s=TTL)  # every process matches at once
 
-    def cancel_and_match(doc: dict) -> None:
-        try:
-            barrier.wait()
-            booking.cancel(e, ADMIN, doc["id"])
-            match_dentist(e, doc["dentist_id"], ttl_s=TTL)  # every process matches at once
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=cancel_and_match, args=(d,)) for d in to_cancel]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_together(cancel_and_match, len(to_cancel))
     for dentist_id in (1, 2, 3):  # a pass that ran before the last cancellations committed
         match_dentist(e, dentist_id, ttl_s=TTL)
 
