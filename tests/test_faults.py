@@ -22,7 +22,7 @@ import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ import psycopg
 import pytest
 from aiohttp import WSMsgType, web
 from booking_support import weekday_at
+from concurrency_support import run_together
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine, text
 from standardwebhooks import Webhook
@@ -543,14 +544,13 @@ def chat_tracker(patient_id: int, slot_choice: str) -> Any:
     )
 
 
+@pytest.mark.pg_timers
 def test_200_concurrent_chat_picks_of_overlapping_slots_one_hold_wins(
     seeded_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """ValidateBookingForm.validate_slot_choice (what runs when a patient clicks an offered
     time) from 200 patients at once on 40 threads: one hold, 199 polite 'taken' replies;
     the winner's "yes" books it; never a double booking."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from rasa_sdk.executor import CollectingDispatcher
     from sync_support import SECRET
 
@@ -562,10 +562,9 @@ def test_200_concurrent_chat_picks_of_overlapping_slots_one_hold_wins(
     patients = add_patients(seeded_engine, 200)
     choices = [f"1|{weekday_at(14, m, weeks_ahead=2).isoformat()}" for m in (0, 15, 30)]
     form = ValidateBookingForm()
-    barrier = threading.Barrier(40)
 
-    def pick(worker: int) -> list[tuple[int, dict[str, Any], list[str]]]:
-        barrier.wait()
+    def pick(worker: int, start: Callable[[], None]) -> list[tuple[int, dict[str, Any], list[str]]]:
+        start()
         out = []
         for i in range(worker, len(patients), 40):
             tracker = chat_tracker(patients[i], choices[i % 3])
@@ -575,8 +574,7 @@ def test_200_concurrent_chat_picks_of_overlapping_slots_one_hold_wins(
         return out
 
     try:
-        with ThreadPoolExecutor(40) as pool:
-            results = [r for chunk in pool.map(pick, range(40)) for r in chunk]
+        results = [r for chunk in run_together(pick, 40) for r in chunk]
         winners = [(p, s) for p, s, _ in results if s.get("hold_id")]
         taken = [msgs for _, s, msgs in results if not s.get("hold_id")]
         assert len(winners) == 1, winners
