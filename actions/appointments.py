@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -22,6 +23,20 @@ Doc = dict[str, Any]
 
 
 ASKED = 10  # appointments offered as buttons when asking which one
+ALL = "all"  # appointment_id meaning every upcoming appointment (cancelling only)
+ALL_OF_THEM = re.compile(
+    r"\b(all (of )?(them|those|these|my (appointments|bookings))|all appointments|"
+    r"every (one|appointment|booking)|everything( booked)?|the lot)\b",
+    re.I,
+)
+BOTH = re.compile(r"\bboth( of them)?\b", re.I)
+
+
+def names_all(text: str, count: int) -> bool:
+    """ "cancel all of them", "both" (of exactly two): every upcoming appointment."""
+    if count < 2:
+        return False
+    return bool(ALL_OF_THEM.search(text)) or (count == 2 and bool(BOTH.search(text)))
 
 
 def upcoming(who: Principal) -> list[Doc]:
@@ -70,6 +85,8 @@ def named_appointment(tracker: Tracker) -> dict[str, Any]:
     if tracker.get_slot("appointment_id") or who is None or who.role != "patient":
         return {}
     docs = upcoming(who)
+    if cancelling(tracker) and names_all(context.user_text(tracker), len(docs)):
+        return {"appointment_id": ALL}
     if tracker.get_slot("requested_slot") == "appointment_id":  # "the 2nd one" of the buttons
         index = ordinal_pick(context.user_text(tracker), len(docs[:ASKED]))
         if index is not None:
@@ -86,6 +103,12 @@ def named_appointment(tracker: Tracker) -> dict[str, Any]:
     if (day is None or moving or not docs) and (doc := reminded(who)) is not None:
         return {"appointment_id": str(doc["id"])}
     return {"appointment_id": str(docs[0]["id"])} if len(docs) == 1 else {}
+
+
+def cancelling(tracker: Tracker) -> bool:
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    form = tracker.active_loop.get("name")
+    return form == "cancel_form" or (form is None and intent == "cancel_appointment")
 
 
 def own_live(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Doc | None:
@@ -132,16 +155,20 @@ class ActionAskAppointmentId(Action):
         docs = upcoming(who) if who else []
         verb = "cancel" if tracker.active_loop.get("name") == "cancel_form" else "move"
         buttons = [
-            {
-                "title": title,
-                "payload": "/choose_appointment" + json.dumps({"appointment_id": str(d["id"])}),
-            }
+            {"title": title, "payload": choose(str(d["id"]))}
             for d, title in zip(docs[:ASKED], describe_all(docs[:ASKED]), strict=True)
         ]
+        if verb == "cancel" and len(docs) >= 2:
+            title = "Both of them" if len(docs) == 2 else f"All {len(docs)} of them"
+            buttons.append({"title": title, "payload": choose(ALL)})
         dispatcher.utter_message(
             text=f"Which appointment would you like to {verb}?", buttons=buttons
         )
         return []
+
+
+def choose(ref: str) -> str:
+    return "/choose_appointment" + json.dumps({"appointment_id": ref})
 
 
 class ActionAskCancelConfirmed(Action):
@@ -151,7 +178,18 @@ class ActionAskCancelConfirmed(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        who, ref = context.principal(tracker), offers.as_id(tracker.get_slot("appointment_id"))
+        who = context.principal(tracker)
+        if tracker.get_slot("appointment_id") == ALL and who is not None:
+            lines = "\n".join(f"• {text}" for text in describe_all(upcoming(who)))
+            dispatcher.utter_message(
+                text=f"Cancel all of these?\n{lines}",
+                buttons=[
+                    {"title": "Yes, cancel them all", "payload": "/affirm"},
+                    {"title": "No, keep them", "payload": "/deny"},
+                ],
+            )
+            return []
+        ref = offers.as_id(tracker.get_slot("appointment_id"))
         try:
             doc = booking.get_appointment(context.engine(), who, ref) if who and ref else None
         except BookingError:  # not theirs, or gone: never echo why, just ask generically

@@ -75,6 +75,11 @@ class ActionBookingOutcome(Action):
                 )
             except BookingError:
                 what = "appointment"
+        if outcome == "cancelled_all":
+            n = int(ref or 0)
+            plural = "appointment" if n == 1 else "appointments"
+            dispatcher.utter_message(text=f"Done: {n} {plural} cancelled." if n else DONE["kept"])
+            return _reset()
         if outcome == "move_instead":  # a change to an existing appointment, not a booking
             return [*_reset(), FollowupAction("reschedule_form")]
         template = DONE.get(outcome or "", "OK, nothing was changed.")

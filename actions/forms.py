@@ -34,6 +34,7 @@ from actions.slot_picks import (
     typed_choice,
     when_change,
 )
+from chatbot.auth import Principal
 from chatbot.errors import BookingError
 from chatbot.services import booking, catalog
 
@@ -285,6 +286,13 @@ class ValidateCancelForm(AppointmentForm):
     def name(self) -> str:
         return "validate_cancel_form"
 
+    def validate_appointment_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        if value == appointments.ALL:  # "cancel all of them"
+            return {"appointment_id": appointments.ALL}
+        return super().validate_appointment_id(value, dispatcher, tracker, domain)
+
     def validate_cancel_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
@@ -293,6 +301,8 @@ class ValidateCancelForm(AppointmentForm):
         if not value:
             return {"cancel_confirmed": False, "outcome": "kept"}
         who, ref = context.principal(tracker), tracker.get_slot("appointment_id")
+        if who is not None and ref == appointments.ALL:
+            return cancel_all(who, dispatcher)
         ref = offers.as_id(ref)
         if who is None or ref is None:
             return {"cancel_confirmed": None, "appointment_id": None}
@@ -302,3 +312,17 @@ class ValidateCancelForm(AppointmentForm):
             dispatcher.utter_message(text=str(err))
             return {"cancel_confirmed": False, "outcome": "failed"}
         return {"cancel_confirmed": True, "outcome": "cancelled", "outcome_ref": float(ref)}
+
+
+def cancel_all(who: Principal, dispatcher: CollectingDispatcher) -> Slots:
+    """Every upcoming appointment of the patient, each in its own transaction (one that can no
+    longer be cancelled is said and the others still go)."""
+    done = 0
+    for doc in appointments.upcoming(who):
+        try:
+            booking.cancel(context.engine(), who, doc["id"], reason="cancelled in chat")
+        except BookingError as err:
+            dispatcher.utter_message(text=f"{appointments.describe(doc)}: {err}")
+        else:
+            done += 1
+    return {"cancel_confirmed": True, "outcome": "cancelled_all", "outcome_ref": float(done)}

@@ -83,7 +83,8 @@ def test_with_several_appointments_the_day_named_picks_one(seeded_engine: Engine
     assert picked.get("appointment_id") in (str(thursday["id"]), None)
     messages, _ = run(ActionAskAppointmentId(), tracker(form="cancel_form"))
     assert "Which appointment would you like to cancel?" in said(messages)
-    assert len(messages[0]["buttons"]) == 2
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert len(titles) == 3 and titles[-1] == "Both of them"
 
 
 def test_someone_elses_appointment_cannot_be_picked(seeded_engine: Engine) -> None:
@@ -160,9 +161,57 @@ def test_a_place_in_the_appointment_buttons_picks_that_appointment(seeded_engine
     _book(seeded_engine, isodow=2)
     thursday = _book(seeded_engine, isodow=4)
     messages, _ = run(ActionAskAppointmentId(), tracker(form="cancel_form"))
-    assert len(messages[0]["buttons"]) == 2 and "Thu" in messages[0]["buttons"][1]["title"]
+    assert len(messages[0]["buttons"]) == 3 and "Thu" in messages[0]["buttons"][1]["title"]
     trk = tracker(
         "the second one", "inform", form="cancel_form", slots={"requested_slot": "appointment_id"}
     )
     _, picked = run(ValidateCancelForm(), trk)
     assert picked["appointment_id"] == str(thursday["id"])
+
+
+def test_cancel_all_of_them_lists_them_asks_once_and_cancels_every_one(
+    seeded_engine: Engine,
+) -> None:
+    docs = [_book(seeded_engine, isodow=d) for d in (2, 3, 4)]
+    other = _book(seeded_engine, PATIENT2, isodow=2, hour=14)
+    asked = tracker(form="cancel_form", slots={"requested_slot": "appointment_id"})
+    messages, _ = run(ActionAskAppointmentId(), asked)
+    assert messages[0]["buttons"][-1]["title"] == "All 3 of them"
+    trk = tracker(
+        "all of them please",
+        "inform",
+        form="cancel_form",
+        slots={"requested_slot": "appointment_id"},
+    )
+    _, picked = run(ValidateCancelForm(), trk)
+    assert picked["appointment_id"] == "all"
+    messages, _ = run(ActionAskCancelConfirmed(), tracker(slots=picked, form="cancel_form"))
+    assert said(messages).startswith("Cancel all of these?") and said(messages).count("•") == 3
+    trk = tracker(
+        "yes",
+        "affirm",
+        form="cancel_form",
+        slots={**picked, "requested_slot": "cancel_confirmed"},
+        set_now={"cancel_confirmed": True},
+    )
+    _, done = run(ValidateCancelForm(), trk)
+    assert {_status(seeded_engine, d["id"])["status"] for d in docs} == {"cancelled"}
+    assert _status(seeded_engine, other["id"])["status"] == "scheduled"  # never another's
+    messages, _ = run(ActionBookingOutcome(), tracker(slots=done))
+    assert said(messages) == "Done: 3 appointments cancelled."
+
+
+def test_cancel_all_said_up_front_and_both_of_two(seeded_engine: Engine) -> None:
+    for d in (2, 3):
+        _book(seeded_engine, isodow=d)
+    for text in ("cancel all my appointments", "I need to cancel both"):
+        _, picked = run(ValidateCancelForm(), tracker(text, "cancel_appointment"))
+        assert picked["appointment_id"] == "all", text
+    _book(seeded_engine, isodow=4)  # "both" of three is not all of them
+    _, picked = run(ValidateCancelForm(), tracker("cancel both", "cancel_appointment"))
+    assert "appointment_id" not in picked
+    # moving "all of them" is not a thing: it asks which
+    _, picked = run(
+        ValidateRescheduleForm(), tracker("move all of them to friday", "reschedule_appointment")
+    )
+    assert picked.get("appointment_id") != "all"
