@@ -71,6 +71,10 @@ CHANGE_EXISTING = re.compile(
     r"check-?up|cleaning|filling))\b|\breschedul",
     re.I,
 )
+# "mornings", "evenings are better" come out as greet/goodbye (good morning, good evening): a
+# time the booking can use is an answer. A bare "morning!" or "good evening" stays a greeting.
+SALUTATIONS = frozenset({"greet", "goodbye"})
+BARE_SALUTATION = re.compile(r"^\W*(good\s+)?(morning|afternoon|evening|night)\W*$", re.I)
 CORRECTION = re.compile(r"\b(instead|rather|prefer|switch|change|actually|with)\b", re.I)
 # "Do you have a dentist in mind?" answered with "whoever", "doesn't matter", "the earliest".
 NOT_SURE = r"don'?t know|not sure|unsure|no idea|idk|no clue"
@@ -96,7 +100,16 @@ def reads_as_answer(tracker: Tracker) -> bool:
     form = form_name(tracker)
     if not form or intent in ANSWER_INTENTS.get(form, frozenset()):
         return True
+    if intent in SALUTATIONS and form != "cancel_form" and tells_time(tracker):
+        return True
     return names_requested_slot(tracker)
+
+
+def tells_time(tracker: Tracker) -> bool:
+    text = context.user_text(tracker)
+    if BARE_SALUTATION.match(text):
+        return False
+    return bool(context.when_of(tracker, context.clinic().tz).mentions)
 
 
 def names_requested_slot(tracker: Tracker) -> bool:

@@ -31,7 +31,7 @@ from actions.booking import (
     ActionReleaseHold,
 )
 from actions.conversation import ActionAnswerYesNo, ActionFallback, ActionRouteInform
-from actions.form_answers import times_asked
+from actions.form_answers import reads_as_answer, times_asked
 from actions.forms import ValidateBookingForm
 from actions.slot_picks import ordinal_pick
 from chatbot.services import booking
@@ -376,3 +376,28 @@ def test_a_place_among_the_dentist_buttons_picks_that_dentist(
         assert slots["dentist"] == offers.ANY
     else:
         assert offers.dentist_names()[int(slots["dentist"])] == buttons[place]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "answer"),
+    [
+        ("mornings", "greet", True),
+        ("evenings are better for me", "goodbye", True),
+        ("hi, afternoons work best", "greet", True),
+        ("good morning", "greet", False),
+        ("Morning!", "greet", False),
+        ("good evening", "goodbye", False),
+        ("hello", "greet", False),
+    ],
+)
+def test_a_time_of_day_read_as_a_salutation_still_answers_the_booking(
+    text: str, intent: str, answer: bool
+) -> None:
+    asked = tracker(text, intent, form="booking_form", slots={"requested_slot": "treatment"})
+    assert reads_as_answer(asked) is answer
+    _, slots = run(FORM, asked)
+    assert ("when" in slots) is answer  # the time is kept; the treatment is asked again
+    cancelling = tracker(
+        text, intent, form="cancel_form", slots={"requested_slot": "appointment_id"}
+    )
+    assert reads_as_answer(cancelling) is False
