@@ -310,3 +310,23 @@ def test_a_clock_time_inside_an_earlier_open_range_is_the_time(
 def test_a_clock_time_outside_an_open_range_leaves_the_range(now: datetime, day: str) -> None:
     message = f"{day} after 4pm, 9am?"
     assert resolve(message, now).time != "09:00", message
+
+
+@SETTINGS
+@given(
+    now=nows,
+    day=DAYS,
+    lead=st.sampled_from(["I'm free", "im available", "free anytime", "available"]),
+    end=st.integers(1, 6),
+)
+def test_free_ten_to_an_hour_is_a_stretch_of_hours_not_ten_minutes_before(
+    now: datetime, day: str, lead: str, end: int
+) -> None:
+    """ "I'm free 10 to 2" offers 10:00-14:00 (as "from 10 to 2" does); "at 10 to 2" stays
+    13:50, and "free 20 to 3" is still 14:40."""
+    want = resolve(f"{day}, from 10 to {end}", now)
+    assert same_request(resolve(f"{day}, {lead} 10 to {end}", now), want)
+    after = resolve(f"{lead} 10 to {end} next tuesday", now)
+    assert same_request(after, resolve(f"next tuesday from 10 to {end}", now))
+    assert resolve(f"{day} at 10 to {end}", now).time == time(end + 11, 50)
+    assert resolve(f"{day}, {lead} 20 to {end}", now).time == time(end + 11, 40)

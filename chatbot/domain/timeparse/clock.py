@@ -32,6 +32,19 @@ def after_a_month(m: re.Match[str]) -> bool:
 # numbers before "to" start a range ("12 to 1", "9 to 5", see `ranges._range_bare`).
 MINUTES_TO = frozenset({5, 10, 15, 20, 25})
 
+# Just before two plain numbers, words that offer a stretch of time: "I'm free 10 to 2" is
+# 10:00-14:00, not 13:50 (as "from 10 to 2" and "between 10 to 2" already were).
+_STRETCH_BEFORE = re.compile(r"\b(?:free|available|anytime|any time)(?: (?:from|between))? $")
+
+
+def offers_a_stretch(m: re.Match[str], first: int) -> bool:
+    """Whether "`first` to H" is a stretch of hours: after such a word, and `first` can start a
+    day ("free 20 to 3" is still 14:40)."""
+    if not 7 <= first <= 12:
+        return False
+    return _STRETCH_BEFORE.search(m.string, max(0, m.start() - 24), m.start()) is not None
+
+
 _WORD_TIMES = {"noon": Clock(12, 0, fixed=True), "midday": Clock(12, 0, fixed=True)}
 _WORD_TIMES["midnight"] = Clock(0, 0, fixed=True)
 
@@ -140,8 +153,8 @@ def _past_to(m: re.Match[str], env: Env) -> Fields | None:
         return None
     if q.isdigit() and not m["min"] and minutes not in MINUTES_TO:
         return None
-    if q.isdigit() and m[0][0].isdigit() and after_a_day(m):
-        return None  # "Mon-Fri 10 to 2" is a range of hours, not 1:50
+    if q.isdigit() and m[0][0].isdigit() and (after_a_day(m) or offers_a_stretch(m, minutes)):
+        return None  # "Mon-Fri 10 to 2", "free 10 to 2": a range of hours, not 1:50
     if q.isdigit() and m[0][0].isdigit() and after_a_month(m):
         return None  # "Dec 15 after 2pm": a day, then a window ("April at 20 past 2" a time)
     if q.isdigit() and direction == "after" and m["mer"]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from .clock import MINUTES_TO, NOT_UNIT, after_a_day, atom, atom_clock
+from .clock import MINUTES_TO, NOT_UNIT, after_a_day, atom, atom_clock, offers_a_stretch
 from .pieces import Clock, ClockSpan, Day, Env, Fields, Rule, rule
 from .windows import later
 
@@ -30,7 +30,8 @@ def _range_bare(m: re.Match[str], env: Env) -> Fields | None:
         first, second = int(m["h1"]), int(m["h2"])
         if first == second or first > 23 or second > 23 or _SCORED.search(m.string, 0, m.start()):
             return None  # "one to one", "a scale of 1 to 10", "the pain is 7 to 8"
-        if first in MINUTES_TO or _COUNTED.match(m.string, m.end()):
+        minutes = first in MINUTES_TO and not offers_a_stretch(m, first)
+        if minutes or _COUNTED.match(m.string, m.end()):
             return None  # "10 to 3" is 14:50; "2 to 3 cavities" counts things
     return _range(m)
 
@@ -39,8 +40,9 @@ def _range_bare(m: re.Match[str], env: Env) -> Fields | None:
 _SCORED = re.compile(r"(?:\bof|\b(?:pain|scale|rate|rated|level|score|aged?|ages)(?: \S+){0,2}) $")
 # A plural noun after two plain numbers: they count something ("2 to 3 fillings").
 _COUNTED = re.compile(
-    r" (?!(?:works|suits|thanks|is|was|pls|plus|mondays|tuesdays|wednesdays|thursdays|fridays"
-    r"|saturdays|sundays|weekdays|weekends)(?!\S))[a-z]+s(?!\S)"
+    r" (?!(?:works|suits|thanks|is|was|pls|plus|this|yes|us|as|its|always|perhaps|unless"
+    r"|afterwards|mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays|weekdays"
+    r"|weekends)(?!\S))[a-z]+s(?!\S)"
 )
 
 
