@@ -25,16 +25,19 @@ Doc = dict[str, Any]
 ASKED = 10  # appointments offered as buttons when asking which one
 ALL = "all"  # appointment_id meaning every upcoming appointment (cancelling only)
 ALL_OF_THEM = re.compile(
-    r"\b(all (of )?(them|those|these|my (appointments|bookings))|all appointments|"
-    r"every (one|appointment|booking)|everything( booked)?|the lot)\b",
+    r"\b(all (of )?(them|those|these|my)|all (the |my )?(appointments|bookings|visits)|"
+    r"every (one|single one|appointment|booking|visit)|everything( booked)?|the lot|"
+    r"(them|those|these) all|all( please| pls)?\W*$)",
     re.I,
 )
 BOTH = re.compile(r"\bboth( of them)?\b", re.I)
+NOT_ALL = re.compile(r"\bnot (all|both|every|everything)\b", re.I)
 
 
 def names_all(text: str, count: int) -> bool:
-    """ "cancel all of them", "both" (of exactly two): every upcoming appointment."""
-    if count < 2:
+    """ "cancel all of them", "cancel them all", "both" (of exactly two): every upcoming
+    appointment ("not all of them" is not; the confirmation lists them anyway)."""
+    if count < 2 or NOT_ALL.search(text):
         return False
     return bool(ALL_OF_THEM.search(text)) or (count == 2 and bool(BOTH.search(text)))
 

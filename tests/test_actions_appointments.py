@@ -204,12 +204,13 @@ def test_cancel_all_of_them_lists_them_asks_once_and_cancels_every_one(
 def test_cancel_all_said_up_front_and_both_of_two(seeded_engine: Engine) -> None:
     for d in (2, 3):
         _book(seeded_engine, isodow=d)
-    for text in ("cancel all my appointments", "I need to cancel both"):
+    for text in ("cancel all my appointments", "I need to cancel both", "cancel them all"):
         _, picked = run(ValidateCancelForm(), tracker(text, "cancel_appointment"))
         assert picked["appointment_id"] == "all", text
     _book(seeded_engine, isodow=4)  # "both" of three is not all of them
-    _, picked = run(ValidateCancelForm(), tracker("cancel both", "cancel_appointment"))
-    assert "appointment_id" not in picked
+    for text in ("cancel both", "not all of them, just one"):
+        _, picked = run(ValidateCancelForm(), tracker(text, "cancel_appointment"))
+        assert "appointment_id" not in picked, text
     # moving "all of them" is not a thing: it asks which
     _, picked = run(
         ValidateRescheduleForm(), tracker("move all of them to friday", "reschedule_appointment")

@@ -7,10 +7,12 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from booking_support import ADMIN
+from sqlalchemy import Engine, text
 from stack import Stack, button_payloads, reply_texts
 
 from chatbot.db import make_engine
+from chatbot.services import availability, booking
 
 pytestmark = pytest.mark.e2e
 
@@ -107,3 +109,61 @@ def test_correction_mid_form_then_cancel_with_confirmation(stack: Stack) -> None
     assert "Cancel your Professional cleaning" in reply_texts(replies), reply_texts(replies)
     assert "is cancelled" in reply_texts(stack.chat("yes", token))
     assert [a["status"] for a in _appointments(stack, 2, after)] == ["cancelled", "cancelled"]
+
+
+def test_patient_cancels_all_their_appointments_in_one_go(stack: Stack) -> None:
+    """Two upcoming appointments of a patient of this test only; one message names them all,
+    one question lists them, one "yes" cancels both and nothing of anyone else."""
+    engine = make_engine(stack.db_url, pool_size=1)
+    try:
+        with engine.begin() as conn:
+            patient = int(
+                conn.execute(
+                    text("INSERT INTO patient (name) VALUES ('Everything Off') RETURNING id")
+                ).scalar_one()
+            )
+        start = dt.datetime.now(dt.UTC) + dt.timedelta(days=14)
+        free = availability.free_slots(
+            engine,
+            treatment="checkup",
+            start=start,
+            end=start + dt.timedelta(days=14),
+            dentist_id=3,
+        )
+        days = {slot.starts_at.date(): slot for slot in free}
+        picked = list(days.values())[:2]
+        assert len(picked) == 2, "dentist 3 has no two free days in the fortnight"
+        ids = [
+            booking.book(
+                engine,
+                ADMIN,
+                patient_id=patient,
+                dentist_id=3,
+                treatment="checkup",
+                starts_at=slot.starts_at,
+            )["id"]
+            for slot in picked
+        ]
+        others = _live_count(engine, exclude_patient=patient)
+        token = stack.token("patient", patient, sub="e2e-cancel-all")
+        replies = stack.chat("could you cancel all of my upcoming visits", token)
+        assert "Cancel all of these?" in reply_texts(replies), reply_texts(replies)
+        replies = stack.chat("yes", token)
+        assert "Done: 2 appointments cancelled." in reply_texts(replies), reply_texts(replies)
+        with engine.connect() as conn:
+            statuses = conn.execute(
+                text("SELECT status FROM appointment WHERE id = ANY(:ids)"), {"ids": ids}
+            ).scalars()
+            assert set(statuses) == {"cancelled"}
+        assert _live_count(engine, exclude_patient=patient) == others
+    finally:
+        engine.dispose()
+
+
+def _live_count(engine: Engine, *, exclude_patient: int) -> int:
+    with engine.connect() as conn:
+        query = text(
+            "SELECT count(*) FROM appointment WHERE patient_id <> :p"
+            " AND status NOT IN ('cancelled', 'expired')"
+        )
+        return int(conn.execute(query, {"p": exclude_patient}).scalar_one())
