@@ -330,3 +330,20 @@ def test_free_ten_to_an_hour_is_a_stretch_of_hours_not_ten_minutes_before(
     assert same_request(after, resolve(f"next tuesday from 10 to {end}", now))
     assert resolve(f"{day} at 10 to {end}", now).time == time(end + 11, 50)
     assert resolve(f"{day}, {lead} 20 to {end}", now).time == time(end + 11, 40)
+
+
+@SETTINGS
+@given(
+    now=nows,
+    rough=st.sampled_from(["in a few days", "in a couple of days", "a few days from now"]),
+    weekday=st.sampled_from(WEEKDAYS),
+    join=st.sampled_from([", say", " on", ", maybe"]),
+)
+def test_a_weekday_said_with_a_rough_number_of_days_is_the_day_meant(
+    now: datetime, rough: str, weekday: str, join: str
+) -> None:
+    """ "in a few days, say Tuesday" is Tuesday (a rough distance never contradicts it, while
+    "in 3 days on Tuesday" still does when the 3rd day is not a Tuesday)."""
+    got = resolve(f"{rough}{join} {weekday}", now)
+    assert got.error is None
+    assert same_request(got, resolve(weekday, now))

@@ -141,6 +141,8 @@ def _day(pieces: list[Piece]) -> Day | None:
         inside = _weekday_in(explicit[0], named[0].first.weekday())
         if inside is not None:
             return inside
+    if explicit and named and explicit[0].approximate:
+        return named[0]  # "in a few days, say Tuesday": the Tuesday
     if explicit and named and explicit[0].week_ahead:
         week = explicit[0].first - timedelta(days=explicit[0].first.weekday())
         return _weekday_in(Day(week, week + timedelta(days=6)), named[0].first.weekday())
@@ -162,8 +164,8 @@ def _mismatch(pieces: list[Piece]) -> str | None:
     explicit = [d for d in days if not d.weekday and d.weekdays is None]
     if not (named and explicit) or explicit[0].first != explicit[0].last:
         return None
-    if explicit[0].week_ahead:
-        return None  # "in 2 weeks on the Tuesday": the Tuesday of that week
+    if explicit[0].week_ahead or explicit[0].approximate:
+        return None  # "in 2 weeks on the Tuesday", "in a few days, Tuesday": see `_day`
     said, actual = named[0].first.weekday(), explicit[0].first
     if said == actual.weekday():
         return None

@@ -26,7 +26,9 @@ def _offset_from_now(m: re.Match[str], env: Env) -> Fields:
 
 def _from_today(m: re.Match[str], env: Env) -> Fields:
     weeks = m["unit"].startswith(("week", "fortnight"))
-    return one_day(_offset(env.today, count(m["n"]), m["unit"]), week_ahead=weeks)
+    rough = m["unit"].startswith("day") and not m["n"].isdigit() and m["n"] not in ("a", "an")
+    day = _offset(env.today, count(m["n"]), m["unit"])
+    return one_day(day, week_ahead=weeks, approximate=rough)
 
 
 @rule(

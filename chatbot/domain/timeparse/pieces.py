@@ -34,6 +34,9 @@ class Day:
     # "in 2 weeks", "in a fortnight": a weekday next to it is that weekday in the same
     # Monday-Sunday week ("in 2 weeks on the Tuesday"), not a contradiction
     week_ahead: bool = False
+    # "in a few days", "in a couple of days": a rough distance, so a weekday said with it is
+    # the day meant ("in a few days, say Tuesday"), not a contradiction
+    approximate: bool = False
     # ISO weekdays (sorted) of a recurring set or a weekday range ("Mon-Thu", "tuesdays and
     # thursdays", "weekdays"); `first`..`last` is then its first occurrence
     weekdays: tuple[int, ...] | None = None
