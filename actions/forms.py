@@ -26,6 +26,7 @@ from actions.form_answers import (
     names_requested_slot,
     reads_as_answer,
 )
+from actions.info import EMERGENCY, EMERGENCY_ADVICE
 from actions.slot_picks import (
     confirm_booking,
     confirm_move,
@@ -174,6 +175,11 @@ class ValidateBookingForm(GuardedForm):
         if code is None:
             options = ", ".join(t.name for t in catalog.list_treatments(context.engine()))
             dispatcher.utter_message(text=f"Which treatment do you need? We offer: {options}.")
+        if code == EMERGENCY and not tracker.get_slot("dentist"):
+            # pain described while booking ("my tooth has been aching for days"): the advice,
+            # then the earliest times with whoever is free, as the emergency answer gives
+            dispatcher.utter_message(text=EMERGENCY_ADVICE)
+            return {"treatment": code, "dentist": offers.ANY}
         return {"treatment": code}
 
     def validate_dentist(

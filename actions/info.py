@@ -15,6 +15,7 @@ from chatbot.errors import BookingError
 from chatbot.services import booking, catalog, slot_search
 from chatbot.services.slot_search import SlotQuery
 
+EMERGENCY = "emergency"  # the treatment code of an urgent visit
 EMERGENCY_ADVICE = (
     "That should be seen soon. If you have heavy bleeding, a swollen face or trouble "
     "breathing, call 112 now."
@@ -148,18 +149,18 @@ class ActionEmergency(Action):
         dispatcher.utter_message(text=EMERGENCY_ADVICE)
         clinic = context.clinic()
         source = await context.slot_source()
-        found = slot_search.earliest(source, SlotQuery("emergency", limit=3))
+        found = slot_search.earliest(source, SlotQuery(EMERGENCY, limit=3))
         choices = offers.offer(
             dispatcher,
             found,
             clinic.tz,
-            treatment="emergency",
+            treatment=EMERGENCY,
             intro="These are the earliest emergency appointments:",
         )
         if not choices:
             dispatcher.utter_message(text=f"Please call us on {clinic.phone}.")
         return [
-            SlotSet("treatment", "emergency"),
+            SlotSet("treatment", EMERGENCY),
             SlotSet("dentist", offers.ANY),
             SlotSet("offered_slots", choices or None),
         ]

@@ -79,7 +79,11 @@ def search(
     start: dt.datetime,
     end: dt.datetime,
 ) -> list[Slot]:
-    """Up to OFFER_LIMIT free slots in the window, else the first ones after it."""
+    """Up to OFFER_LIMIT free slots in the window, else the first ones after it. After a
+    window inside one day ("Tuesday afternoon", "evenings"), later days at those hours come
+    first, then the times closest to them (the clinic closes at 6: "evenings" gets the last
+    times of the day, not the first of the morning)."""
+    asked = (start, end)
     start = max(start, dt.datetime.now(start.tzinfo))
     found: list[Slot] = []
     if end > start:
@@ -87,13 +91,15 @@ def search(
         found = slot_search.search(source, query)
     if not found:
         later = max(end, start)
-        part_of_a_day = _part_of_a_day(start, end)
+        part_of_a_day = _part_of_a_day(*asked)
         limit = None if part_of_a_day else OFFER_LIMIT
         query = SlotQuery(treatment, later, later + dt.timedelta(days=14), dentist_id, limit)
         found = slot_search.search(source, query)
-        if part_of_a_day:  # "Tuesday afternoon" is full: later afternoons first
-            same_hours = [s for s in found if _within_hours(s.starts_at, start, end)]
-            found = (same_hours or found)[:OFFER_LIMIT]
+        if part_of_a_day:
+            closest = sorted(found, key=lambda s: (_hours_away(s.starts_at, *asked), s.sort_key))
+            same_hours = [s for s in closest if _hours_away(s.starts_at, *asked) == 0]
+            found = same_hours or sorted(closest[:OFFER_LIMIT], key=lambda s: s.sort_key)
+            found = found[:OFFER_LIMIT]
     return found
 
 
@@ -102,10 +108,16 @@ def _part_of_a_day(start: dt.datetime, end: dt.datetime) -> bool:
     return end - start < dt.timedelta(days=1) and (start.time(), end.time()) != (dt.time(0),) * 2
 
 
-def _within_hours(at: dt.datetime, start: dt.datetime, end: dt.datetime) -> bool:
-    local = at.astimezone(start.tzinfo).time()
-    close = end.astimezone(start.tzinfo).time()
-    return start.time() <= local and (local < close or close == dt.time(0))
+def _hours_away(at: dt.datetime, start: dt.datetime, end: dt.datetime) -> int:
+    """Minutes from `at`'s time of day to the hours `start`-`end` (0 inside them)."""
+    minutes = _minute_of_day(at.astimezone(start.tzinfo))
+    opens = _minute_of_day(start)
+    closes = _minute_of_day(end.astimezone(start.tzinfo)) or 24 * 60
+    return max(opens - minutes, minutes - closes + 1, 0)
+
+
+def _minute_of_day(at: dt.datetime) -> int:
+    return at.hour * 60 + at.minute
 
 
 def offer(

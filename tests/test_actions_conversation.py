@@ -4,6 +4,7 @@ the blue, asides inside a form, patients trying dentist commands, constrained bu
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from booking_support import ADMIN
@@ -215,6 +216,38 @@ def test_a_full_afternoon_offers_later_afternoons_not_mornings(seeded_engine: En
     tz = noon.tzinfo
     assert all(s.starts_at.astimezone(tz).date() > noon.date() for s in found)
     assert all(12 <= s.starts_at.astimezone(tz).hour < 17 for s in found)
+
+
+def test_evenings_after_closing_time_offers_the_last_times_of_the_day(
+    seeded_engine: Engine,
+) -> None:
+    """Dr Lee's day ends before the evening: "evenings" (17:00-21:00) gets the last free time
+    of each following day, never the next morning's first times."""
+    from actions import offers
+    from chatbot.services import availability
+    from chatbot.services.slot_days import DbSlotSource
+
+    evening = next_weekday(2, 18, 30)
+    found = offers.search(
+        DbSlotSource(seeded_engine), "checkup", 1, evening, evening.replace(hour=21)
+    )
+    tz = evening.tzinfo
+    every = availability.free_slots(
+        seeded_engine,
+        treatment="checkup",
+        start=evening,
+        end=evening + dt.timedelta(days=15),
+        dentist_id=1,
+    )
+    assert found and [s.starts_at for s in found] == sorted(s.starts_at for s in found)
+    for slot in found:
+        day = slot.starts_at.astimezone(tz).date()
+        later = [
+            s
+            for s in every
+            if s.starts_at.astimezone(tz).date() == day and s.starts_at > slot.starts_at
+        ]
+        assert slot.starts_at.astimezone(tz).date() > evening.date() and not later, slot
 
 
 def test_a_dentist_named_when_asked_is_an_answer_whatever_the_intent() -> None:

@@ -256,6 +256,24 @@ def test_not_sure_what_the_visit_is_for_books_a_consultation() -> None:
     assert slots["treatment"] == "consultation" and "consultation" in messages[0]["text"]
 
 
+def test_pain_described_while_booking_books_an_urgent_visit_with_whoever_is_free() -> None:
+    """Classified as a booking, "my tooth has been aching for days…" still gets the urgent
+    advice and skips the dentist question; a denied pain does not."""
+    trk = tracker(
+        "my back tooth has been aching since monday and getting worse, can I be seen",
+        "book_appointment",
+        form="booking_form",
+    )
+    messages, slots = run(FORM, trk)
+    assert slots["treatment"] == "emergency" and slots["dentist"] == offers.ANY
+    assert "seen soon" in messages[0]["text"]
+    calm = tracker(
+        "no pain at all, just a check up please", "book_appointment", form="booking_form"
+    )
+    _, slots = run(FORM, calm)
+    assert slots["treatment"] == "checkup" and "dentist" not in slots
+
+
 @pytest.mark.parametrize(
     ("text", "intent"),
     [("that works", "affirm"), ("ok whichever is earliest", "inform"), ("any of those", "inform")],

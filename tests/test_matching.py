@@ -37,6 +37,10 @@ STAFF = [
         ("chekup", "checkup"),
         ("cleening", "cleaning"),
         ("toothache", "emergency"),
+        ("my teeth hurt", "emergency"),
+        ("my tooth has been aching for days", "emergency"),
+        ("it doesn't hurt, I just want a check up", "checkup"),
+        ("not in pain, it's for a clean", "cleaning"),
         ("just some advice", "consultation"),
     ],
 )
@@ -45,7 +49,9 @@ def test_lay_words_inflections_and_typos_name_the_treatment(text: str, code: str
     assert found is not None and found.code == code
 
 
-@pytest.mark.parametrize("text", ["teeth", "my teeth hurt", "what treatments do you offer", "hi"])
+@pytest.mark.parametrize(
+    "text", ["teeth", "my teeth", "what treatments do you offer", "hi", "I'm not in any pain"]
+)
 def test_generic_words_name_no_treatment(text: str) -> None:
     assert find_treatment(CATALOGUE, text) is None
 

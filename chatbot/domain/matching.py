@@ -62,9 +62,35 @@ LAY_TERMS: dict[str, tuple[str, ...]] = {
         "wisdom teeth",
     ),
     "whitening": ("whiten", "whiter", "bleach"),
-    "emergency": ("toothache", "tooth ache", "urgent", "broken tooth", "chipped", "swollen"),
+    "emergency": (
+        "toothache",
+        "tooth ache",
+        "urgent",
+        "broken tooth",
+        "chipped",
+        "cracked",
+        "swollen",
+        "swelling",
+        "ache",
+        "aching",
+        "hurts",
+        "hurting",
+        "painful",
+        "in pain",
+        "agony",
+        "throbbing",
+        "abscess",
+        "infected",
+        "knocked out",
+        "killing me",
+    ),
     "consultation": ("consult", "advice", "second opinion"),
 }
+# "not in pain", "it doesn't hurt": pain words that are denied name no emergency.
+_DENIED_PAIN = re.compile(
+    r"\b(?:no|not|without|never|isn t|doesn t|don t|didn t|wasn t)(?: \w+){0,2}"
+    r" (?:pain\w*|hurt\w*|ach\w*|sore|toothache|throb\w*|swell\w*|swollen)\b"
+)
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ened", "ed", "es", "s")
 _FUZZY_MIN_LEN = 5
 # Words of catalogue names too generic to name a treatment on their own ("my teeth hurt").
@@ -108,7 +134,7 @@ def _longest_inside(text: str, keyed: Sequence[tuple[str, Treatment]]) -> Treatm
 
 def find_treatment(treatments: Sequence[Treatment], text: str) -> Treatment | None:
     """The treatment `text` names (see the module docstring for the order), or None."""
-    query = normalize(text[:300])
+    query = " ".join(_DENIED_PAIN.sub(" ", normalize(text[:300])).split())
     if not query:
         return None
     keyed = [(key, t) for t in treatments for key in _keys(t)]
