@@ -276,7 +276,13 @@ def test_pain_described_while_booking_books_an_urgent_visit_with_whoever_is_free
 
 @pytest.mark.parametrize(
     ("text", "intent"),
-    [("that works", "affirm"), ("ok whichever is earliest", "inform"), ("any of those", "inform")],
+    [
+        ("that works", "affirm"),
+        ("ok whichever is earliest", "inform"),
+        ("any of those", "inform"),
+        ("the earliest", "check_availability"),
+        ("soonest please", "inform"),
+    ],
 )
 def test_yes_to_the_list_holds_the_first_time_and_asks_to_confirm(
     seeded_engine: Engine, text: str, intent: str
