@@ -99,6 +99,11 @@ def run(action: Action, trk: Tracker) -> tuple[list[dict[str, Any]], dict[str, A
     return dispatcher.messages, slots
 
 
+def run_events(action: Action, trk: Tracker) -> list[dict[str, Any]]:
+    """Run an action; returns every event it returned (slots, follow-ups, ...)."""
+    return list(asyncio.run(_call(action, CollectingDispatcher(), trk)))
+
+
 async def _call(action: Action, dispatcher: CollectingDispatcher, trk: Tracker) -> Any:
     result = action.run(dispatcher, trk, domain())
     return await result if asyncio.iscoroutine(result) else result

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Any
 
 from booking_support import PATIENT1
-from bot_support import bot_db, domain, next_weekday, rows, run, said, tracker  # noqa: F401
-from rasa_sdk.executor import CollectingDispatcher
+from bot_support import bot_db, domain, next_weekday, rows, run, run_events, said, tracker  # noqa: F401
 from sqlalchemy import Engine
 
 from actions.conversation import ActionAnswerYesNo
@@ -33,11 +31,6 @@ def _remind(engine: Engine, doc: dict[str, Any]) -> None:
     now = dt.datetime.fromisoformat(doc["starts_at"]) - LEAD + dt.timedelta(minutes=1)
     sent = reminders.claim_due(engine, now=now, lead=LEAD, instance="test")
     assert [r.appointment["id"] for r in sent] == [doc["id"]]
-
-
-def _events(trk: Any) -> list[dict[str, Any]]:
-    result = ActionAnswerYesNo().run(CollectingDispatcher(), trk, domain())
-    return list(asyncio.run(result) if asyncio.iscoroutine(result) else result)
 
 
 def _status(engine: Engine, ref: int) -> str:
@@ -65,7 +58,7 @@ def test_yes_confirms_the_reminded_appointment(seeded_engine: Engine) -> None:
 
 def test_no_offers_to_cancel_the_reminded_appointment(seeded_engine: Engine) -> None:
     _, second = _two_with_the_later_reminded(seeded_engine)
-    events = _events(tracker("I can't make it", "deny"))
+    events = run_events(ActionAnswerYesNo(), tracker("I can't make it", "deny"))
     assert {"event": "slot", "name": "appointment_id", "value": str(second["id"])} in [
         {k: e.get(k) for k in ("event", "name", "value")} for e in events
     ]

@@ -5,7 +5,6 @@ question. Each case was a loop or a lost answer before."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Any
 
@@ -18,9 +17,9 @@ from bot_support import (  # noqa: F401
     next_weekday,
     rows,
     run,
+    run_events,
     tracker,
 )
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine
 
 from actions import context, offers
@@ -129,7 +128,7 @@ def test_a_typed_place_after_an_offer_outside_a_form_starts_the_booking(
         intent,
         slots={"treatment": "checkup", "dentist": "any", "offered_slots": offered},
     )
-    events = _events(action, trk)
+    events = run_events(action, trk)
     assert [(e["event"], e.get("name"), e.get("value")) for e in events] == [
         ("slot", "slot_choice", offered[0]),
         ("followup", "booking_form", None),
@@ -143,11 +142,6 @@ def test_yes_with_a_place_picks_it_and_plain_yes_still_asks_which() -> None:
     assert picked["slot_choice"] == offered[1]
     messages, plain = run(ActionAnswerYesNo(), tracker("yes please", "affirm", slots=slots))
     assert "slot_choice" not in plain and messages[0]["response"] == "utter_pick_a_time"
-
-
-def _events(action: Any, trk: Any) -> list[dict[str, Any]]:
-    result = action.run(CollectingDispatcher(), trk, domain())
-    return asyncio.run(result) if asyncio.iscoroutine(result) else result
 
 
 def _asked_dentist(text: str, intent: str, *, asks: int = 1) -> Any:
@@ -302,7 +296,7 @@ def _switched_from_booking(text: str, slots: dict[str, Any]) -> Any:
 
 def test_a_reschedule_while_booking_with_nothing_to_move_changes_this_booking() -> None:
     trk = _switched_from_booking("no, change that to wednesday pls", {"treatment": "checkup"})
-    assert [(e["event"], e.get("name")) for e in _events(ActionReleaseHold(), trk)] == [
+    assert [(e["event"], e.get("name")) for e in run_events(ActionReleaseHold(), trk)] == [
         ("followup", "booking_form")
     ]
 
@@ -315,7 +309,7 @@ def test_a_reschedule_while_booking_with_an_appointment_to_move_ends_the_booking
         seeded_engine, PATIENT1, patient_id=1, dentist_id=1, treatment="checkup", starts_at=start
     )
     trk = _switched_from_booking("can I move my appointment to friday", {"treatment": "checkup"})
-    events = _events(ActionReleaseHold(), trk)
+    events = run_events(ActionReleaseHold(), trk)
     assert all(e["event"] == "slot" for e in events) and events  # the form's slots reset
 
 
@@ -326,7 +320,7 @@ def test_picking_an_offer_read_as_a_reschedule_still_picks_it(seeded_engine: Eng
     )
     offered = _offered()
     trk = _switched_from_booking("the 2nd one would be ideal", {"offered_slots": offered})
-    assert [e["event"] for e in _events(ActionReleaseHold(), trk)] == ["followup"]
+    assert [e["event"] for e in run_events(ActionReleaseHold(), trk)] == ["followup"]
 
 
 @pytest.mark.parametrize(
@@ -362,7 +356,7 @@ def test_changing_an_existing_appointment_read_as_a_booking_moves_it(
     _, slots = run(FORM, tracker(text, "book_appointment", form="booking_form"))
     assert slots["outcome"] == "move_instead"
     ended = tracker(text, "book_appointment", slots={"outcome": "move_instead"})
-    events = _events(ActionBookingOutcome(), ended)
+    events = run_events(ActionBookingOutcome(), ended)
     assert ("followup", "reschedule_form") in [(e["event"], e.get("name")) for e in events]
 
 
