@@ -268,7 +268,7 @@ class ActionCheckAvailability(Action):
             (res.start, res.end) if res.start and res.end else offers.tracker_window(tracker, tz)
         )
         try:
-            treatment = tracker.get_slot("treatment") or "checkup"
+            treatment = offers.treatment_asked(tracker)
             source = await context.slot_source()
             return events + _offer_from(source, dispatcher, tracker, window, treatment=treatment)
         except BookingError as err:
@@ -289,7 +289,7 @@ class ActionOfferAlternatives(Action):
         window = offers.window_after(tracker.get_slot("offered_slots"), tz)
         window = window or offers.tracker_window(tracker, tz)
         try:
-            treatment = tracker.get_slot("treatment") or "checkup"
+            treatment = offers.treatment_asked(tracker)
             source = await context.slot_source()
             return _offer_from(source, dispatcher, tracker, window, treatment=treatment)
         except BookingError as err:

@@ -175,6 +175,13 @@ def treatment_code(text: Any) -> str | None:
         return None
 
 
+def treatment_asked(tracker: Tracker) -> str:
+    """The treatment to search free times for: the slot when it names one, else what the
+    latest message names (a stray entity such as "up" of "check up" never sticks), else a
+    check-up."""
+    return treatment_code(tracker.get_slot("treatment")) or treatment_from(tracker) or "checkup"
+
+
 def treatment_from(tracker: Tracker) -> str | None:
     """The treatment the latest message names: any treatment entity that maps to the
     catalogue ("teeth" does not, "cleaned" does), else the words of the whole message."""

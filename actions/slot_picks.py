@@ -198,7 +198,9 @@ def hold_choice(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) 
     who = context.principal(tracker)
     if value is None or choice is None or not treatment or who is None:
         return {"slot_choice": None}
-    cleared = forget_offer(tracker) if tracker.get_slot("hold_id") else {}
+    cleared: Slots = {}
+    if tracker.get_slot("hold_id"):  # another of the times shown: they stay shown
+        cleared = {**forget_offer(tracker), "offered_slots": tracker.get_slot("offered_slots")}
     try:
         doc = booking.hold_slot(
             context.engine(),

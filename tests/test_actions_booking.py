@@ -306,6 +306,19 @@ def test_check_availability_offers_only_the_named_dentist_in_the_window() -> Non
     assert all("/choose_slot" in b["payload"] for b in messages[-1]["buttons"])
 
 
+def test_check_availability_never_keeps_a_stray_treatment_entity() -> None:
+    """DIET took "up" of "check up" as the treatment: the words still name a check-up, and the
+    question is answered with free times instead of "I don't know the treatment 'up'"."""
+    trk = tracker(
+        "im around 11 to 3 next monday, anything for a check up?",
+        "check_availability",
+        entities=[{"entity": "treatment", "value": "up"}],
+        slots={"treatment": "up"},
+    )
+    messages, slots = run(ActionCheckAvailability(), trk)
+    assert slots["treatment"] == "checkup" and slots["offered_slots"], said(messages)
+
+
 def test_alternatives_come_after_the_last_offer() -> None:
     first = next_weekday(2, 9)
     trk = tracker(

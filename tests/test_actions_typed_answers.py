@@ -115,6 +115,21 @@ def test_a_different_place_while_confirming_asks_again_for_that_time(
     assert [r["starts_at"] for r in held] == [offers.decode_choice(offered[2])[1]]  # type: ignore[index]
 
 
+def test_changing_the_pick_twice_while_confirming_keeps_the_list(seeded_engine: Engine) -> None:
+    """ "the 2nd" … "actually no, make it the last one" … "hmm, the first then": each change
+    picks from the same list (it was forgotten after the first change)."""
+    trk, offered = _picking("the 2nd", "inform", requested="slot_choice", extra={})
+    _, slots = run(FORM, trk)
+    for text, want in (("actually no, make it the last one", -1), ("hmm no, the first then", 0)):
+        trk, _ = _picking(text, "inform", requested="confirmed", extra=slots)
+        _, changed = run(FORM, trk)
+        assert changed["slot_choice"] == offered[want], text
+        assert changed.get("offered_slots", offered) == offered
+        slots = {**slots, **changed, "offered_slots": changed.get("offered_slots", offered)}
+    held = rows(seeded_engine, "SELECT starts_at FROM appointment WHERE status = 'held'")
+    assert [r["starts_at"] for r in held] == [offers.decode_choice(offered[0])[1]]  # type: ignore[index]
+
+
 @pytest.mark.parametrize(
     ("action", "intent"),
     [(ActionRouteInform(), "inform"), (ActionFallback(), "nlu_fallback")],
