@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -51,6 +53,38 @@ def book_typed_pick(tracker: Tracker) -> list[EventType] | None:
     return [SlotSet("slot_choice", picked), FollowupAction("booking_form")]
 
 
+# Unsure of the intent, the words may still name a task on the patient's appointments
+# ("remove all my bookings", "can you shift my visit"): start it rather than ask to rephrase.
+TASK_WORDS = (
+    (
+        "cancel_form",
+        re.compile(
+            r"\b(cancel|remove|delete|drop|scrap|call off|get rid of|clear)\b.*"
+            r"\b(appointments?|bookings?|visits?|all|both)\b",
+            re.I,
+        ),
+    ),
+    (
+        "reschedule_form",
+        re.compile(
+            r"\b(reschedule|move|shift|change|push|bring)\b.*\b(appointments?|bookings?|visits?)\b",
+            re.I,
+        ),
+    ),
+)
+
+
+def task_by_words(tracker: Tracker) -> list[EventType] | None:
+    """The appointment task the words of a not-understood message name (no form open, a
+    signed-in patient); None when they name none."""
+    who = context.principal(tracker)
+    if (tracker.active_loop or {}).get("name") or who is None or who.role != "patient":
+        return None
+    text = context.user_text(tracker)
+    form = next((form for form, words in TASK_WORDS if words.search(text)), None)
+    return [FollowupAction(form)] if form else None
+
+
 class ActionFallback(Action):
     """First miss: ask to rephrase. Second in a row: what I can do, as buttons. Third: a
     person takes over (a handoff request the front desk sees live)."""
@@ -61,9 +95,9 @@ class ActionFallback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        picked = book_typed_pick(tracker)
-        if picked is not None:
-            return picked
+        rescued = book_typed_pick(tracker) or task_by_words(tracker)
+        if rescued is not None:
+            return rescued
         misses = misunderstandings_in_a_row(tracker)
         if misses == 1:
             dispatcher.utter_message(response="utter_ask_rephrase")

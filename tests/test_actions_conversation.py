@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 from typing import Any
 
+import pytest
 from booking_support import ADMIN
 from bot_support import (  # noqa: F401
     bot_db,
@@ -79,6 +80,24 @@ def test_fallback_escalates_rephrase_then_menu_then_a_person(seeded_engine: Engi
     fourth, _ = run(ActionFallback(), _after_misses(4))
     assert fourth[0]["response"] == "utter_handoff_pending"  # no second request, no loop
     assert len(rows(seeded_engine, "SELECT id FROM handoff_request")) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "auth", "form", "started"),
+    [
+        ("remove all my bookings", "patient-1", None, ["cancel_form"]),
+        ("pls get rid of my visit on friday", "patient-1", None, ["cancel_form"]),
+        ("could u shift my appointment to later", "patient-1", None, ["reschedule_form"]),
+        ("remove all my bookings", "patient-1", "booking_form", []),  # a form is open
+        ("remove all my bookings", "dentist-1", None, []),  # dentists have no bookings here
+        ("the weather is nice", "patient-1", None, []),
+    ],
+)
+def test_a_not_understood_message_that_names_an_appointment_task_starts_it(
+    text: str, auth: str, form: str | None, started: list[str]
+) -> None:
+    trk = tracker(text, "nlu_fallback", auth=auth, form=form)
+    assert _followups(ActionFallback(), trk) == started
 
 
 def test_a_yes_after_a_booking_suggestion_starts_the_booking() -> None:
