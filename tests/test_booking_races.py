@@ -24,7 +24,7 @@ from chatbot.services import booking
 
 # Overlapping inserts can deadlock (PostgreSQL's exclusion check): these tests need its deadlock
 # detector, whose timer never fires under libfaketime (scripts/test.sh leaves them out there).
-pytestmark = pytest.mark.pg_timers
+pytestmark = pytest.mark.real_timers
 
 ATTEMPTS = 200
 THREADS = 40

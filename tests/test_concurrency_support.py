@@ -32,6 +32,7 @@ def test_a_worker_that_dies_before_the_start_line_fails_the_run_quickly() -> Non
     assert isinstance(failed.value.__cause__, ConnectionError)
 
 
+@pytest.mark.real_timers  # the deadline is a timed thread wait
 def test_a_stuck_worker_fails_the_run_with_its_stack() -> None:
     release = threading.Event()
 

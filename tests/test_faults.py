@@ -544,7 +544,7 @@ def chat_tracker(patient_id: int, slot_choice: str) -> Any:
     )
 
 
-@pytest.mark.pg_timers
+@pytest.mark.real_timers
 def test_200_concurrent_chat_picks_of_overlapping_slots_one_hold_wins(
     seeded_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
