@@ -50,6 +50,9 @@ PICK = re.compile(
     r"appointment\s+in)\b)|(?:number|option|no\.?|#)\s*(?P<num>" + _NUMBER + r"))(?![\w/.:-])",
     re.I,
 )
+# A message that is only a number of the list ("1", "2 please"): a place too, unless it can
+# be the hour of one of the times shown ("3" with 15:00 offered; see `picked_offer`).
+BARE_NUMBER = re.compile(r"^\s*([1-5])\s*(please|pls|thanks)?\s*[.!]?\s*$", re.I)
 MONTH = re.compile(  # "may" only with a day or after "in"/"of" ("may I have the 2nd one?")
     r"\b(jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(in|of)\s+may\b|\bmay\s+\d",
     re.I,
@@ -69,7 +72,7 @@ ANY_OF_THEM = re.compile(
 # A message that is only a place ("2nd", "the third", "first one please"): when buttons other
 # than times are shown (dentists, appointments) it picks one of them, it names no day.
 BARE_PLACE = re.compile(
-    rf"^\s*(the\s+)?({_ORDINAL}|(number|option|no\.?|#)\s*({_NUMBER}))(\s+one)?"
+    rf"^\s*(the\s+)?({_ORDINAL}|[1-5]|(number|option|no\.?|#)\s*({_NUMBER}))(\s+one)?"
     r"(\s+(please|pls|thanks))?\s*[.!]?\s*$",
     re.I,
 )
@@ -81,6 +84,8 @@ def ordinal_pick(text: str, count: int) -> int | None:
     has it; None otherwise (no place, two different ones, or a date such as "March 3rd")."""
     if count < 1 or MONTH.search(text):
         return None
+    if bare := BARE_NUMBER.match(text):
+        return int(bare[1]) - 1 if int(bare[1]) <= count else None
     places = set()
     for m in PICK.finditer(text):
         word = (m.group("ord") or "").lower()
@@ -103,13 +108,28 @@ def picked_offer(tracker: Tracker) -> str | None:
     if not offered:
         return None
     text = context.user_text(tracker)
+    tz = context.clinic().tz
+    bare = BARE_NUMBER.match(text)
+    at_hour = _offers_at_hour(offered, int(bare[1]), tz) if bare else []
+    if at_hour:
+        return str(at_hour[0]) if len(at_hour) == 1 else None  # "3": the 15:00 one
     index = ordinal_pick(text, len(offered))
     if index is None and ANY_OF_THEM.search(text):
         index = 0
     if index is not None:
         return str(offered[index])
-    tz = context.clinic().tz
     return match_offer(context.when_of(tracker, tz), offered, tz)
+
+
+def _offers_at_hour(offered: list[Any], hour: int, tz: dt.tzinfo) -> list[Any]:
+    """The offered choices starting on the hour `hour` (or `hour` pm)."""
+    found = []
+    for choice in offered:
+        decoded = offers.decode_choice(choice)
+        at = decoded[1].astimezone(tz) if decoded else None
+        if at is not None and at.hour in (hour, hour + 12) and at.minute == 0:
+            found.append(choice)
+    return found
 
 
 def forget_offer(tracker: Tracker) -> Slots:

@@ -32,7 +32,7 @@ from actions.booking import (
 from actions.conversation import ActionAnswerYesNo, ActionFallback, ActionRouteInform
 from actions.form_answers import reads_as_answer, times_asked
 from actions.forms import ValidateBookingForm
-from actions.slot_picks import ordinal_pick
+from actions.slot_picks import ordinal_pick, picked_offer
 from chatbot.services import booking
 
 FORM = ValidateBookingForm()
@@ -113,6 +113,20 @@ def test_a_different_place_while_confirming_asks_again_for_that_time(
     assert slots.get("confirmed") is None and "outcome" not in slots  # not a "no" to booking
     held = rows(seeded_engine, "SELECT starts_at FROM appointment WHERE status = 'held'")
     assert [r["starts_at"] for r in held] == [offers.decode_choice(offered[2])[1]]  # type: ignore[index]
+
+
+def test_a_bare_number_is_a_place_unless_it_is_the_hour_of_an_offer() -> None:
+    start = next_weekday(3, 8)
+    offered = [choice(1, start.replace(hour=h)) for h in (10, 11, 15)]
+    slots = {"treatment": "checkup", "dentist": "1", "requested_slot": "slot_choice"}
+    for text, want in (("1", offered[0]), ("2 please", offered[1]), ("3", offered[2])):
+        trk = tracker(
+            text, "inform", form="booking_form", slots={**slots, "offered_slots": offered}
+        )
+        assert picked_offer(trk) == want, text
+    later = [choice(1, start.replace(hour=h)) for h in (9, 10, 13)]  # "1" is the 13:00 one
+    trk = tracker("1", "inform", form="booking_form", slots={**slots, "offered_slots": later})
+    assert picked_offer(trk) == later[2]
 
 
 def test_changing_the_pick_twice_while_confirming_keeps_the_list(seeded_engine: Engine) -> None:

@@ -347,3 +347,24 @@ def test_a_weekday_said_with_a_rough_number_of_days_is_the_day_meant(
     got = resolve(f"{rough}{join} {weekday}", now)
     assert got.error is None
     assert same_request(got, resolve(weekday, now))
+
+
+@SETTINGS
+@given(
+    now=nows,
+    day=DAYS,
+    at=TIMES,
+    hello=st.sampled_from(
+        ["Morning.", "Morning!", "Afternoon all,", "Evening,", "morning everyone."]
+    ),
+    ask=st.sampled_from(["do you have anything", "can I come in", "is there a slot"]),
+)
+def test_a_part_of_the_day_said_as_a_greeting_is_not_a_time(
+    now: datetime, day: str, at: str, hello: str, ask: str
+) -> None:
+    """ "Morning. Do you have anything Friday at 3?" asks for Friday at 3, as it would without
+    the greeting; "morning please" and "morning, tuesday" still name mornings."""
+    assert same_request(
+        resolve(f"{hello} {ask} {day} at {at}?", now), resolve(f"{day} at {at}", now)
+    )
+    assert resolve("morning please", now).start is not None

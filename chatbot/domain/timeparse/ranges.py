@@ -137,6 +137,29 @@ def _around_routine(m: re.Match[str], env: Env) -> Fields:
     return _open(m, "from" if m["kw"] == "after" else "to", Clock(hour, 0, fixed=True))
 
 
+# "Morning. Do you have…", "Afternoon all, anything Friday?": a bare part of the day opening
+# the message and closed off by punctuation is a greeting ("mornings", "morning please" are
+# not, nor "morning, tuesday if poss", where a day follows at once).
+_SALUTED = re.compile(
+    r" (?:(?:all|everyone|there|folks|guys|team) )?[.,] "
+    r"(?!(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|tomorrow\b|today\b|next\b|this\b|\d)\S"
+)
+
+
+def _salutation(m: re.Match[str]) -> bool:
+    plain = not m["pre"] and not m["pre2"] and not m[0].endswith("s")
+    if not plain or m.start() != 0 or not _CLOSED_OFF.match(m.string, m.end()):
+        return False
+    # a day right after it ("morning, tuesday if poss") is that day's morning, unless the rest
+    # names its own hours ("Morning! thursday 10 to 1?")
+    rest = m.string[m.end() :]
+    return _SALUTED.match(m.string, m.end()) is not None or _OWN_HOURS.search(rest) is not None
+
+
+_CLOSED_OFF = re.compile(r" (?:(?:all|everyone|there|folks|guys|team) )?[.,] \S")
+_OWN_HOURS = re.compile(r"\d|\b(?:morning|afternoon|evening|night|noon|lunch)")
+
+
 @rule(
     r"^(?:(?P<pre>in the|this|during the|early in the|late in the|early|late|at|in|over|the) )?"
     r"(?P<part>morning|afternoon|evening|night|lunchtime|lunch time|lunch)s?$"
@@ -144,7 +167,7 @@ def _around_routine(m: re.Match[str], env: Env) -> Fields:
     needs=("morning", "noon", "evening", "night", "lunch", "thing"),
 )
 def _daypart(m: re.Match[str], env: Env) -> Fields | None:
-    if m.string.endswith("good ", 0, m.start()):
+    if m.string.endswith("good ", 0, m.start()) or _salutation(m):
         return None  # a greeting, not a time
     if m["pre2"]:
         return {"part": ("morning", "early")}
