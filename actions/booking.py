@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import appointments, context, offers
+from actions import appointments, context, info, offers
 from actions.form_answers import times_asked
 from actions.slot_picks import forget_offer, picked_offer
 from chatbot.errors import BookingError
@@ -47,6 +48,12 @@ DONE = {
         "I can book, move or cancel your appointments though."
     ),
 }
+# A question about the clinic's hours, not about free times (which the classifier confuses).
+HOURS_QUESTION = re.compile(
+    r"\b(what time|when)\b.*\b(open|close|shut|closing|opening)\b|"
+    r"\bopening (hours|times)\b|\b(are|r) (you|u) open\b",
+    re.I,
+)
 ASK_AGAIN = "Which of the times above suits you? You can also tell me another day or time."
 
 
@@ -250,6 +257,10 @@ class ActionCheckAvailability(Action):
     ) -> list[EventType]:
         if context.principal(tracker) is None:  # the action server answers signed-in users only
             dispatcher.utter_message(text=context.SIGN_IN)
+            return []
+        if HOURS_QUESTION.search(context.user_text(tracker)):
+            # "what time do you close on fridays?" read as a question about free times
+            dispatcher.utter_message(text=info.clinic_answer(context.clinic(), "hours"))
             return []
         tz = context.clinic().tz
         events: list[EventType] = []

@@ -306,6 +306,16 @@ def test_check_availability_offers_only_the_named_dentist_in_the_window() -> Non
     assert all("/choose_slot" in b["payload"] for b in messages[-1]["buttons"])
 
 
+def test_a_question_about_opening_hours_read_as_availability_gets_the_hours() -> None:
+    for asked in ("hi could u tell me what time u close on fridays", "are you open saturdays?"):
+        messages, slots = run(ActionCheckAvailability(), tracker(asked, "check_availability"))
+        assert "Opening hours" in said(messages) and not slots.get("offered_slots"), asked
+    messages, slots = run(
+        ActionCheckAvailability(), tracker("anything open on friday morning?", "check_availability")
+    )
+    assert slots["offered_slots"]  # "open" as in free: times are offered
+
+
 def test_check_availability_never_keeps_a_stray_treatment_entity() -> None:
     """DIET took "up" of "check up" as the treatment: the words still name a check-up, and the
     question is answered with free times instead of "I don't know the treatment 'up'"."""
