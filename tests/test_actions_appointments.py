@@ -27,6 +27,18 @@ def _book(engine: Engine, who: Any = PATIENT1, isodow: int = 2, hour: int = 10) 
     )
 
 
+def _yes_to_cancel(picked: dict) -> dict:
+    """The slots the cancel form sets when "yes" answers "Cancel …?"."""
+    trk = tracker(
+        "yes",
+        "affirm",
+        form="cancel_form",
+        slots={**picked, "requested_slot": "cancel_confirmed"},
+        set_now={"cancel_confirmed": True},
+    )
+    return run(ValidateCancelForm(), trk)[1]
+
+
 def _status(engine: Engine, ref: int) -> dict:
     return rows(engine, "SELECT status, starts_at FROM appointment WHERE id = :i", i=ref)[0]
 
@@ -47,14 +59,7 @@ def test_cancel_picks_the_only_appointment_asks_and_cancels_on_yes(seeded_engine
     assert picked["appointment_id"] == str(doc["id"])
     messages, _ = run(ActionAskCancelConfirmed(), tracker(slots=picked, form="cancel_form"))
     assert "Cancel your Check-up with Dr Anna Lee" in said(messages)
-    trk = tracker(
-        "yes",
-        "affirm",
-        form="cancel_form",
-        slots={**picked, "requested_slot": "cancel_confirmed"},
-        set_now={"cancel_confirmed": True},
-    )
-    _, done = run(ValidateCancelForm(), trk)
+    done = _yes_to_cancel(picked)
     assert (
         done["outcome"] == "cancelled"
         and _status(seeded_engine, doc["id"])["status"] == "cancelled"
@@ -187,14 +192,7 @@ def test_cancel_all_of_them_lists_them_asks_once_and_cancels_every_one(
     assert picked["appointment_id"] == "all"
     messages, _ = run(ActionAskCancelConfirmed(), tracker(slots=picked, form="cancel_form"))
     assert said(messages).startswith("Cancel all of these?") and said(messages).count("•") == 3
-    trk = tracker(
-        "yes",
-        "affirm",
-        form="cancel_form",
-        slots={**picked, "requested_slot": "cancel_confirmed"},
-        set_now={"cancel_confirmed": True},
-    )
-    _, done = run(ValidateCancelForm(), trk)
+    done = _yes_to_cancel(picked)
     assert {_status(seeded_engine, d["id"])["status"] for d in docs} == {"cancelled"}
     assert _status(seeded_engine, other["id"])["status"] == "scheduled"  # never another's
     messages, _ = run(ActionBookingOutcome(), tracker(slots=done))
