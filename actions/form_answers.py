@@ -75,6 +75,12 @@ CHANGE_EXISTING = re.compile(
 # time the booking can use is an answer. A bare "morning!" or "good evening" stays a greeting.
 SALUTATIONS = frozenset({"greet", "goodbye"})
 BARE_SALUTATION = re.compile(r"^\W*(good\s+)?(morning|afternoon|evening|night)\W*$", re.I)
+PREFERRED_PART = re.compile(
+    r"\b(mornings|afternoons|evenings|nights)\b|\b(morning|afternoon|evening|lunch ?time)\b.*"
+    r"\b(best|better|prefer|suits?|works?|fine|ok|please|pls|if possible|ideally)\b",
+    re.I,
+)
+FAREWELL = re.compile(r"\b(bye|cheers|see (you|ya)|thanks|thank you|ta|good ?night)\b", re.I)
 CORRECTION = re.compile(r"\b(instead|rather|prefer|switch|change|actually|with)\b", re.I)
 # "Do you have a dentist in mind?" answered with "whoever", "doesn't matter", "the earliest".
 NOT_SURE = r"don'?t know|not sure|unsure|no idea|idk|no clue"
@@ -106,8 +112,10 @@ def reads_as_answer(tracker: Tracker) -> bool:
 
 
 def tells_time(tracker: Tracker) -> bool:
+    """A greeting/goodbye that is really a time of day the patient prefers ("mornings",
+    "evenings are better for me"); never a farewell ("ok, bye for today", "see you tonight")."""
     text = context.user_text(tracker)
-    if BARE_SALUTATION.match(text):
+    if BARE_SALUTATION.match(text) or FAREWELL.search(text) or not PREFERRED_PART.search(text):
         return False
     return bool(context.when_of(tracker, context.clinic().tz).mentions)
 

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import appointments, context, dentist
+from actions.conversation import task_by_words
 
 
 class _WhatIsBooked:
@@ -29,7 +30,9 @@ class _WhatIsBooked:
         role = who.role if who is not None and who.role in ("patient", "dentist") else None
         if (role or self.fallback) == "dentist":
             return dentist.say_schedule(dispatcher, tracker)
-        return appointments.say_upcoming(dispatcher, who)
+        # "could you cancel all of my upcoming visits" read as a wish to see them: do the task
+        task = task_by_words(tracker)
+        return task if task is not None else appointments.say_upcoming(dispatcher, who)
 
 
 class ActionListAppointments(_WhatIsBooked, Action):

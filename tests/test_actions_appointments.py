@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from booking_support import PATIENT1, PATIENT2
-from bot_support import bot_db, choice, next_weekday, rows, run, said, tracker  # noqa: F401
+from bot_support import (  # noqa: F401
+    bot_db,
+    choice,
+    next_weekday,
+    rows,
+    run,
+    run_events,
+    said,
+    tracker,
+)
 from sqlalchemy import Engine
 
 from actions.appointments import ActionAskAppointmentId, ActionAskCancelConfirmed
@@ -51,6 +60,13 @@ def test_list_shows_only_the_callers_appointments(seeded_engine: Engine) -> None
     assert "Check-up with Dr Anna Lee" in text and "10:00" in text and "14:00" not in text
     messages, _ = run(ActionListAppointments(), tracker("x", "list_appointments", auth=None))
     assert "Please sign in" in said(messages)
+
+
+def test_a_cancel_read_as_a_wish_to_see_them_starts_the_cancel() -> None:
+    trk = tracker("could you please scrap my upcoming bookings", "list_appointments")
+    assert [e.get("name") for e in run_events(ActionListAppointments(), trk)] == ["cancel_form"]
+    plain = tracker("which bookings do I have coming up", "list_appointments")
+    assert all(e["event"] != "followup" for e in run_events(ActionListAppointments(), plain))
 
 
 def test_cancel_picks_the_only_appointment_asks_and_cancels_on_yes(seeded_engine: Engine) -> None:

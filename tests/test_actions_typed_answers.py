@@ -435,6 +435,8 @@ def test_a_place_among_the_dentist_buttons_picks_that_dentist(
         ("Morning!", "greet", False),
         ("good evening", "goodbye", False),
         ("hello", "greet", False),
+        ("ok, bye for today", "goodbye", False),  # a farewell naming a day is not a time
+        ("thanks, see you tomorrow evening", "goodbye", False),
     ],
 )
 def test_a_time_of_day_read_as_a_salutation_still_answers_the_booking(
