@@ -4,6 +4,8 @@ Every write: one transaction; sweep the dentist's expired holds; check the start
 free slot (domain rules); write; the exclusion constraint is the final word (→ SlotTaken).
 New holds and bookings by a patient (or the bot acting for one) also lock the patient row and
 check the per-patient limits (`services.limits`, → LimitReached).
+Changes to an existing appointment lock it and ask the domain `Appointment` what they mean
+(`domain.appointment`: allowed or which error, what to write, or nothing when already done).
 Appointments are returned as `appointment_doc()` JSON (the same shape events carry).
 """
 
