@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from chatbot.domain.appointment import Appointment, Change
 from chatbot.domain.models import Treatment
+from chatbot.domain.status import Status
 from chatbot.errors import NotFound
 
 
@@ -78,12 +80,13 @@ def insert_appointment(
     return dict(doc)
 
 
-def lock_appointment(conn: Connection, appointment_id: int) -> dict[str, Any]:
-    """The row (with `treatment` code and `doc`) locked FOR UPDATE; NotFound if absent."""
+def lock_appointment(conn: Connection, appointment_id: int) -> Appointment:
+    """The appointment locked FOR UPDATE (until the transaction ends); NotFound if absent."""
     row = (
         conn.execute(
             text(
-                "SELECT a.*, t.code AS treatment, appointment_doc(a) AS doc,"
+                "SELECT a.id, a.dentist_id, a.patient_id, t.code AS treatment, a.status,"
+                " a.starts_at, a.notes, appointment_doc(a) AS doc,"
                 " (a.status = 'held' AND a.hold_expires_at <= now()) AS hold_expired"
                 " FROM appointment a JOIN treatment t ON t.id = a.treatment_id"
                 " WHERE a.id = :id FOR UPDATE OF a"
@@ -95,7 +98,17 @@ def lock_appointment(conn: Connection, appointment_id: int) -> dict[str, Any]:
     )
     if row is None:
         raise NotFound(f"Appointment {appointment_id} was not found.")
-    return dict(row)
+    return Appointment(
+        id=row["id"],
+        dentist_id=row["dentist_id"],
+        patient_id=row["patient_id"],
+        treatment=row["treatment"],
+        status=Status(row["status"]),
+        starts_at=row["starts_at"],
+        hold_expired=bool(row["hold_expired"]),
+        notes=row["notes"],
+        doc=dict(row["doc"]),
+    )
 
 
 _UPDATABLE = frozenset({"status", "hold_expires_at", "notes", "dentist_id"})
@@ -126,6 +139,15 @@ def update_appointment(conn: Connection, appointment_id: int, **changes: Any) ->
         params,
     ).scalar_one()
     return dict(doc)
+
+
+def apply_change(
+    conn: Connection, appointment: Appointment, change: Change | None
+) -> dict[str, Any]:
+    """The document after writing `change`; the current one when there is nothing to change."""
+    if change is None:
+        return dict(appointment.doc)
+    return update_appointment(conn, appointment.id, **change.fields())
 
 
 def appointment_docs(

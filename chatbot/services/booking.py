@@ -4,6 +4,8 @@ Every write: one transaction; sweep the dentist's expired holds; check the start
 free slot (domain rules); write; the exclusion constraint is the final word (→ SlotTaken).
 New holds and bookings by a patient (or the bot acting for one) also lock the patient row and
 check the per-patient limits (`services.limits`, → LimitReached).
+Changes to an existing appointment lock it and ask the domain `Appointment` what they mean
+(`domain.appointment`: allowed or which error, what to write, or nothing when already done).
 Appointments are returned as `appointment_doc()` JSON (the same shape events carry).
 """
 
@@ -16,8 +18,9 @@ from sqlalchemy import Connection, Engine
 
 from chatbot.auth import Principal
 from chatbot.config import PatientLimits
-from chatbot.domain.status import PATIENT_SETTABLE, SETTABLE, Status
-from chatbot.errors import Forbidden, HoldExpired, IllegalTransition, InvalidInput, NotFound
+from chatbot.domain.appointment import Appointment, settable_status
+from chatbot.domain.status import Status
+from chatbot.errors import Forbidden, InvalidInput, NotFound
 from chatbot.repositories import appointments, handoffs, patients, unit
 from chatbot.services import limits as patient_limits
 from chatbot.services.guards import act_for, aware, ident, text_arg, window
@@ -121,28 +124,18 @@ def book(
     )
 
 
-def _locked(conn: Connection, principal: Principal, appointment_id: Any) -> dict[str, Any]:
-    """The appointment row locked for update; NotFound when absent or not the caller's."""
+def _locked(conn: Connection, principal: Principal, appointment_id: Any) -> Appointment:
+    """The appointment locked for update; NotFound when absent or not the caller's."""
     appointment_id = ident(appointment_id, "appointment id")
-    row = appointments.lock_appointment(conn, appointment_id)
-    if not principal.may_see(row["dentist_id"], row["patient_id"]):
+    appointment = appointments.lock_appointment(conn, appointment_id)
+    if not principal.may_see(appointment.dentist_id, appointment.patient_id):
         raise NotFound(f"Appointment {appointment_id} was not found.")
-    return row
+    return appointment
 
 
-def confirm_locked(conn: Connection, row: dict[str, Any]) -> Doc:
-    """Confirm a hold whose row the caller has locked (see `confirm_hold`)."""
-    if Status(row["status"]).booked:
-        return dict(row["doc"])  # already confirmed: idempotent
-    if row["status"] == Status.EXPIRED or (row["status"] == Status.HELD and row["hold_expired"]):
-        raise HoldExpired(
-            "The reservation expired before it was confirmed. Please pick a time again."
-        )
-    if row["status"] != Status.HELD:
-        raise IllegalTransition(f"This appointment is {row['status']} and cannot be confirmed.")
-    return appointments.update_appointment(
-        conn, row["id"], status=Status.SCHEDULED.value, hold_expires_at=None
-    )
+def confirm_locked(conn: Connection, appointment: Appointment) -> Doc:
+    """Confirm a hold the caller has locked (see `confirm_hold`)."""
+    return appointments.apply_change(conn, appointment, appointment.confirm())
 
 
 def confirm_hold(engine: Engine, principal: Principal, hold_id: int) -> Doc:
@@ -154,12 +147,8 @@ def confirm_hold(engine: Engine, principal: Principal, hold_id: int) -> Doc:
 def release_hold(engine: Engine, principal: Principal, hold_id: int) -> Doc:
     """Give a hold back (status 'cancelled', event hold.released); no-op if already gone."""
     with unit.transaction(engine) as conn:
-        row = _locked(conn, principal, hold_id)
-        if row["status"] in (Status.CANCELLED, Status.EXPIRED):
-            return dict(row["doc"])
-        if row["status"] != Status.HELD:
-            raise InvalidInput("This is a booking, not a hold; cancel it instead.")
-        return appointments.update_appointment(conn, row["id"], status=Status.CANCELLED.value)
+        hold = _locked(conn, principal, hold_id)
+        return appointments.apply_change(conn, hold, hold.release())
 
 
 def reschedule(
@@ -174,60 +163,39 @@ def reschedule(
     The same row is updated (keeps its id, event appointment.updated)."""
     starts_at = aware(starts_at, "start time")
     with unit.transaction(engine) as conn:
-        row = _locked(conn, principal, appointment_id)
-        target = ident(dentist_id, "dentist id") if dentist_id is not None else row["dentist_id"]
-        act_for(principal, patient_id=row["patient_id"], dentist_id=target)
-        if not Status(row["status"]).movable or row["hold_expired"]:
-            raise IllegalTransition(f"A {row['status']} appointment cannot be moved.")
-        clinic, dentist, chosen = booking_context(conn, target, row["treatment"])
+        appt = _locked(conn, principal, appointment_id)
+        target = ident(dentist_id, "dentist id") if dentist_id is not None else appt.dentist_id
+        act_for(principal, patient_id=appt.patient_id, dentist_id=target)
+        appt.ensure_movable()
+        clinic, dentist, chosen = booking_context(conn, target, appt.treatment)
         appointments.sweep_expired_holds(conn, target)
-        ensure_free_slot(conn, clinic, dentist, chosen, starts_at, exclude_appointment_id=row["id"])
+        ensure_free_slot(conn, clinic, dentist, chosen, starts_at, exclude_appointment_id=appt.id)
         return appointments.update_appointment(
-            conn, row["id"], starts_at=starts_at, dentist_id=target
+            conn, appt.id, starts_at=starts_at, dentist_id=target
         )
-
-
-def _cancel_row(conn: Connection, principal: Principal, row: dict[str, Any], reason: str) -> Doc:
-    if row["status"] == Status.CANCELLED:
-        return dict(row["doc"])
-    if not Status(row["status"]).can_become(Status.CANCELLED):
-        raise IllegalTransition(f"A {row['status']} appointment cannot be cancelled.")
-    if principal.patient_scoped and row["starts_at"] <= dt.datetime.now(UTC):
-        raise InvalidInput("This appointment has already started; please call the clinic.")
-    notes = row["notes"]
-    if reason:
-        notes = ((notes + "\n") if notes else "") + f"Cancelled: {reason}"
-    return appointments.update_appointment(
-        conn, row["id"], status=Status.CANCELLED.value, notes=notes[:2000]
-    )
 
 
 def cancel(engine: Engine, principal: Principal, appointment_id: int, *, reason: str = "") -> Doc:
     """Cancel (idempotent); the reason is appended to the notes."""
     reason = text_arg(reason, "reason", max_len=500)
     with unit.transaction(engine) as conn:
-        return _cancel_row(conn, principal, _locked(conn, principal, appointment_id), reason)
+        appt = _locked(conn, principal, appointment_id)
+        change = appt.cancel(reason, patient_scoped=principal.patient_scoped, now=_now())
+        return appointments.apply_change(conn, appt, change)
 
 
 def set_status(engine: Engine, principal: Principal, appointment_id: int, status: str) -> Doc:
     """Move along the allowed transitions (`domain.status.Status`); illegal → 409.
     Patients (and the bot on their behalf) may only confirm or cancel."""
-    new = Status.parse(status)
-    if new is None or new not in SETTABLE:
-        raise InvalidInput(f"Unknown status {str(status)[:40]!r}.")
-    if principal.patient_scoped and new not in PATIENT_SETTABLE:
-        raise Forbidden("Only the clinic can set that status.")
+    new = settable_status(status, patient_scoped=principal.patient_scoped)
     with unit.transaction(engine) as conn:
-        row = _locked(conn, principal, appointment_id)
-        if row["status"] == new:
-            return dict(row["doc"])
-        if not Status(row["status"]).can_become(new):
-            raise IllegalTransition(f"A {row['status']} appointment cannot become {new}.")
-        if new is Status.CANCELLED:
-            return _cancel_row(conn, principal, row, "")
-        if row["status"] == Status.HELD:
-            return confirm_locked(conn, row)
-        return appointments.update_appointment(conn, row["id"], status=new.value)
+        appt = _locked(conn, principal, appointment_id)
+        change = appt.set_status(new, patient_scoped=principal.patient_scoped, now=_now())
+        return appointments.apply_change(conn, appt, change)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(UTC)
 
 
 def get_appointment(engine: Engine, principal: Principal, appointment_id: int) -> Doc:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from chatbot.auth import Principal
+from chatbot.domain.appointment import Appointment
 from chatbot.domain.status import Status
 from chatbot.errors import HoldExpired, InvalidInput, LimitReached, NotFound
 from chatbot.repositories import appointments, catalog, patients, unit, waitlist
@@ -108,7 +109,7 @@ def _own_entry(conn: Connection, principal: Principal, entry_id: Any) -> dict[st
     return row
 
 
-def _open_hold(conn: Connection, entry: dict[str, Any]) -> dict[str, Any] | None:
+def _open_hold(conn: Connection, entry: dict[str, Any]) -> Appointment | None:
     """The locked hold of the entry's open offer, or None."""
     offer = waitlist.last_offer(conn, entry["id"])
     if offer is None or offer["status"] != "open":
@@ -150,6 +151,6 @@ def leave(engine: Engine, principal: Principal, entry_id: int) -> None:
             waitlist.set_entry_status(conn, entry["id"], "removed")
 
 
-def _release(conn: Connection, hold: dict[str, Any]) -> None:
-    if hold["status"] == Status.HELD:
-        appointments.update_appointment(conn, hold["id"], status=Status.CANCELLED.value)
+def _release(conn: Connection, hold: Appointment) -> None:
+    if hold.status is Status.HELD:
+        appointments.apply_change(conn, hold, hold.release())
