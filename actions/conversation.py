@@ -74,14 +74,35 @@ TASK_WORDS = (
 )
 
 
+# "could a dentist check it next week?", "hi, what's on for me on Monday": to book, the words
+# must also name a time or a treatment; a dentist asking about their day gets the schedule.
+WANTS_A_VISIT = re.compile(
+    r"\b(book|appointment|appt|see (a|the|you|someone)|be seen|come in|pop in|check (it|them|"
+    r"me|my)|look at (it|them|my)|get (it|them|this) (checked|looked at))\b",
+    re.I,
+)
+DENTIST_DAY = re.compile(
+    r"\b(what'?s on|schedule|diary|agenda|my day|who (am i|do i have|is) (seeing|booked|in)|"
+    r"(any|my) (patients|appointments))\b",
+    re.I,
+)
+
+
 def task_by_words(tracker: Tracker) -> list[EventType] | None:
-    """The appointment task the words of a not-understood message name (no form open, a
-    signed-in patient); None when they name none."""
+    """The task the words of a not-understood message name for the signed-in user (no form
+    open): a patient's cancel / move / booking, a dentist's schedule; None when none."""
     who = context.principal(tracker)
-    if (tracker.active_loop or {}).get("name") or who is None or who.role != "patient":
+    if (tracker.active_loop or {}).get("name") or who is None:
         return None
     text = context.user_text(tracker)
+    if who.role == "dentist":
+        return [FollowupAction("action_dentist_my_schedule")] if DENTIST_DAY.search(text) else None
+    if who.role != "patient":
+        return None
     form = next((form for form, words in TASK_WORDS if words.search(text)), None)
+    if form is None and WANTS_A_VISIT.search(text):
+        when = context.when_of(tracker, context.clinic().tz).start
+        form = "booking_form" if when is not None or offers.treatment_from(tracker) else None
     return [FollowupAction(form)] if form else None
 
 

@@ -85,9 +85,9 @@ CORRECTION = re.compile(r"\b(instead|rather|prefer|switch|change|actually|with)\
 # "Do you have a dentist in mind?" answered with "whoever", "doesn't matter", "the earliest".
 NOT_SURE = r"don'?t know|not sure|unsure|no idea|idk|no clue"
 NO_PREFERENCE = re.compile(
-    r"\b(any(one|body| of them| dentist)?|who(m)?ever|whichever|no (preference|one in mind)|"
-    r"not really|(do(es)?n'?t|does not|do not) (matter|mind|care)|earliest|soonest|first "
-    rf"(available|free)|{NOT_SURE})\b",
+    r"\b(any(one|body| of them| dentist)?|who(m)?ever|whichever|whenever|"
+    r"no (preference|one in mind)|not really|(do(es)?n'?t|does not|do not) (matter|mind|care)|"
+    rf"earliest|soonest|first (available|free)|{NOT_SURE})\b",
     re.I,
 )
 UNSURE = re.compile(rf"\b({NOT_SURE})\b", re.I)  # "not sure what it's for": a consultation
@@ -122,8 +122,10 @@ def tells_time(tracker: Tracker) -> bool:
 
 def names_requested_slot(tracker: Tracker) -> bool:
     requested = tracker.get_slot("requested_slot")
-    if requested == "dentist":
-        return named_dentist(tracker) is not None
+    if requested == "dentist":  # a name, or no preference ("whenever" read as stop)
+        return named_dentist(tracker) is not None or bool(
+            NO_PREFERENCE.search(context.user_text(tracker))
+        )
     if requested in ("slot_choice", "confirmed"):  # "Dr Rossi instead", not "Dr Rossi's phone?"
         return named_dentist(tracker) is not None and bool(
             CORRECTION.search(context.user_text(tracker))

@@ -142,8 +142,9 @@ class ValidateBookingForm(GuardedForm):
         as (the slot's own mapping only listens to booking intents)."""
         if tracker.get_slot("requested_slot") == "dentist" and tracker.get_slot("dentist"):
             return {}
-        if names_requested_slot(tracker):
-            return {"dentist": named_dentist(tracker)}
+        named = named_dentist(tracker)
+        if named is not None and names_requested_slot(tracker):
+            return {"dentist": named}
         answer = dentist_answer(tracker)
         return {"dentist": answer} if answer else {}
 

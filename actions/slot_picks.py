@@ -61,7 +61,8 @@ NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 # "whichever is earliest", "any of those", "you choose": the list is fine, so the first of it.
 ANY_OF_THEM = re.compile(
     r"\b(whichever|any of (them|those|these)|either (one|is fine)|you (choose|pick|decide)|"
-    r"(the )?(earliest|soonest|first available) one)\b"
+    r"(the )?(earliest|soonest|first available) one|any ?time (is |works |would be )?"
+    r"(fine|ok|okay|good|great)|any ?time works)\b"
     # a message that is only "the earliest" / "soonest please" while times are shown
     r"|^\W*(ok(ay)?\W+)?(the\s+)?(earliest|soonest)(\s+(one|time|slot))?"
     r"(\s+(please|pls|is fine|works|then))?\W*$",

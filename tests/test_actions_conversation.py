@@ -91,6 +91,14 @@ def test_fallback_escalates_rephrase_then_menu_then_a_person(seeded_engine: Engi
         ("remove all my bookings", "patient-1", "booking_form", []),  # a form is open
         ("remove all my bookings", "dentist-1", None, []),  # dentists have no bookings here
         ("the weather is nice", "patient-1", None, []),
+        (
+            "sore gum at the back, could a dentist check it next week?",
+            "patient-1",
+            None,
+            ["booking_form"],
+        ),
+        ("could a dentist see me", "patient-1", None, []),  # no time, no treatment: rephrase
+        ("hi, what's on for me on monday", "dentist-1", None, ["action_dentist_my_schedule"]),
     ],
 )
 def test_a_not_understood_message_that_names_an_appointment_task_starts_it(

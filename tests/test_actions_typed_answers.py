@@ -206,6 +206,7 @@ def _asked(slot: str, times: int, *, aside: str | None = None) -> list[dict[str,
         ("doesn't matter to me", "inform"),
         ("no", "deny"),
         ("not sure, anyone", "nlu_fallback"),
+        ("whenever", "stop"),  # misread as "stop": still no preference, not the end
     ],
 )
 def test_no_dentist_in_mind_means_anyone(text: str, intent: str) -> None:
@@ -305,6 +306,7 @@ def test_pain_described_while_booking_books_an_urgent_visit_with_whoever_is_free
         ("any of those", "inform"),
         ("the earliest", "check_availability"),
         ("soonest please", "inform"),
+        ("any time is fine", "nlu_fallback"),
     ],
 )
 def test_yes_to_the_list_holds_the_first_time_and_asks_to_confirm(

@@ -41,6 +41,7 @@ STAFF = [
         ("my tooth has been aching for days", "emergency"),
         ("it doesn't hurt, I just want a check up", "checkup"),
         ("not in pain, it's for a clean", "cleaning"),
+        ("a sore gum, not urgent I think, could someone check it", "checkup"),
         ("just some advice", "consultation"),
     ],
 )

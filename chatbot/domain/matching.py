@@ -89,7 +89,7 @@ LAY_TERMS: dict[str, tuple[str, ...]] = {
 # "not in pain", "it doesn't hurt": pain words that are denied name no emergency.
 _DENIED_PAIN = re.compile(
     r"\b(?:no|not|without|never|isn t|doesn t|don t|didn t|wasn t)(?: \w+){0,2}"
-    r" (?:pain\w*|hurt\w*|ach\w*|sore|toothache|throb\w*|swell\w*|swollen)\b"
+    r" (?:pain\w*|hurt\w*|ach\w*|sore|toothache|throb\w*|swell\w*|swollen|urgent|an emergency)\b"
 )
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ened", "ed", "es", "s")
 _FUZZY_MIN_LEN = 5
