@@ -64,6 +64,7 @@ ANY_OF_THEM = re.compile(
     r"(the )?(earliest|soonest|first available) one|any ?time (is |works |would be )?"
     r"(fine|ok|okay|good|great)|any ?time works)\b"
     # a message that is only "the earliest" / "soonest please" while times are shown
+    r"|^\W*any(\s*one)?(\s+(is fine|works|will do|please))?\W*$"
     r"|^\W*(ok(ay)?\W+)?(the\s+)?(earliest|soonest)(\s+(one|time|slot))?"
     r"(\s+(please|pls|is fine|works|then))?\W*$",
     re.I,
@@ -208,9 +209,10 @@ def typed_choice(tracker: Tracker) -> Slots:
     offered = tracker.get_slot("offered_slots") or []
     if picked is None and requested == "slot_choice" and _intent(tracker) == "affirm" and offered:
         picked = str(offered[0])  # "yes" / "that works" to the list: the first, then confirm
-    if picked is None or picked == tracker.get_slot("slot_choice"):
-        return {}
-    return {"slot_choice": picked}
+    if picked is not None and picked == tracker.get_slot("slot_choice"):
+        # "the first one" again while asked to confirm the first one: that is a yes
+        return {"confirmed": True} if requested == "confirmed" else {}
+    return {"slot_choice": picked} if picked is not None else {}
 
 
 def hold_choice(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:

@@ -115,6 +115,16 @@ def test_a_different_place_while_confirming_asks_again_for_that_time(
     assert [r["starts_at"] for r in held] == [offers.decode_choice(offered[2])[1]]  # type: ignore[index]
 
 
+def test_naming_the_time_being_confirmed_again_confirms_it(seeded_engine: Engine) -> None:
+    trk, _ = _picking("first one", "inform", requested="slot_choice", extra={})
+    _, slots = run(FORM, trk)
+    trk, _ = _picking("first one", "inform", requested="confirmed", extra=slots)
+    _, done = run(FORM, trk)
+    assert done["confirmed"] is True and done["outcome"] == "booked"
+    booked = rows(seeded_engine, "SELECT status FROM appointment WHERE status <> 'cancelled'")
+    assert booked == [{"status": "scheduled"}]
+
+
 def test_a_bare_number_is_a_place_unless_it_is_the_hour_of_an_offer() -> None:
     start = next_weekday(3, 8)
     offered = [choice(1, start.replace(hour=h)) for h in (10, 11, 15)]
@@ -307,6 +317,7 @@ def test_pain_described_while_booking_books_an_urgent_visit_with_whoever_is_free
         ("the earliest", "check_availability"),
         ("soonest please", "inform"),
         ("any time is fine", "nlu_fallback"),
+        ("any", "nlu_fallback"),
     ],
 )
 def test_yes_to_the_list_holds_the_first_time_and_asks_to_confirm(
