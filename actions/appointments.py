@@ -80,7 +80,7 @@ def reminded(who: Principal) -> Doc | None:
     return reminders.reminded_appointment(context.engine(), who, who.patient_id, now=context.now())
 
 
-def named_appointment(tracker: Tracker) -> dict[str, Any]:
+def named_appointment(tracker: Tracker, *, cancelling: bool = False) -> dict[str, Any]:
     """The appointment the message points at: the only one on the day the message names
     ("cancel Tuesday's appointment"), else the one just reminded of, else the only upcoming
     one. When moving, a day names the new time, so the reminded one wins."""
@@ -88,7 +88,7 @@ def named_appointment(tracker: Tracker) -> dict[str, Any]:
     if tracker.get_slot("appointment_id") or who is None or who.role != "patient":
         return {}
     docs = upcoming(who)
-    if cancelling(tracker) and names_all(context.user_text(tracker), len(docs)):
+    if cancelling and names_all(context.user_text(tracker), len(docs)):
         return {"appointment_id": ALL}
     if tracker.get_slot("requested_slot") == "appointment_id":  # "the 2nd one" of the buttons
         index = ordinal_pick(context.user_text(tracker), len(docs[:ASKED]))
@@ -106,12 +106,6 @@ def named_appointment(tracker: Tracker) -> dict[str, Any]:
     if (day is None or moving or not docs) and (doc := reminded(who)) is not None:
         return {"appointment_id": str(doc["id"])}
     return {"appointment_id": str(docs[0]["id"])} if len(docs) == 1 else {}
-
-
-def cancelling(tracker: Tracker) -> bool:
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    form = tracker.active_loop.get("name")
-    return form == "cancel_form" or (form is None and intent == "cancel_appointment")
 
 
 def own_live(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Doc | None:

@@ -244,6 +244,8 @@ def asks_about(tracker: Tracker) -> bool:
 class AppointmentForm(GuardedForm):
     """Forms about an existing appointment: also blocked when there is none to act on."""
 
+    cancels = False  # "all of them" names every appointment only when cancelling
+
     def blocker(self, tracker: Tracker) -> str | None:
         reason = super().blocker(tracker)
         if reason or tracker.get_slot("appointment_id"):
@@ -254,7 +256,7 @@ class AppointmentForm(GuardedForm):
     def extract_appointment_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        return appointments.named_appointment(tracker)
+        return appointments.named_appointment(tracker, cancelling=self.cancels)
 
     def validate_appointment_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -290,6 +292,8 @@ class ValidateRescheduleForm(AppointmentForm):
 
 
 class ValidateCancelForm(AppointmentForm):
+    cancels = True
+
     def name(self) -> str:
         return "validate_cancel_form"
 

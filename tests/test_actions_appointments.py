@@ -221,6 +221,9 @@ def test_cancel_all_said_up_front_and_both_of_two(seeded_engine: Engine) -> None
     for text in ("cancel all my appointments", "I need to cancel both", "cancel them all"):
         _, picked = run(ValidateCancelForm(), tracker(text, "cancel_appointment"))
         assert picked["appointment_id"] == "all", text
+    # the cancel form started by another action (the words of a "list my appointments")
+    _, picked = run(ValidateCancelForm(), tracker("scrap all of my bookings", "list_appointments"))
+    assert picked["appointment_id"] == "all"
     _book(seeded_engine, isodow=4)  # "both" of three is not all of them
     for text in ("cancel both", "not all of them, just one"):
         _, picked = run(ValidateCancelForm(), tracker(text, "cancel_appointment"))
