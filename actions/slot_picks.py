@@ -151,6 +151,9 @@ def when_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
     if requested in ("dentist", "appointment_id") and BARE_PLACE.match(context.user_text(tracker)):
         return {}  # "2nd" to the dentist or appointment buttons: not the 2nd of the month
     named = context.when_of(tracker, tz)
+    if named.start is None and (window := _unnamed_window(tracker, tz)) is not None:
+        value = context.encode_window(*window)
+        return {} if value == tracker.get_slot("when") else {"when": value, **forget_offer(tracker)}
     if _intent(tracker) == "request_alternatives" and named.start is None:
         window = offers.window_after(tracker.get_slot("offered_slots"), tz)
     elif (requested == "confirmed" and _intent(tracker) == "affirm") or picked_offer(tracker):
@@ -170,6 +173,37 @@ def when_change(dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
     if value == tracker.get_slot("when") and not restated:
         return {}  # a restated request ("any time next Thursday?") searches afresh
     return {"when": value, **forget_offer(tracker)}
+
+
+# "first" / "asap" to "When would suit you?": the first free times from now.
+FIRST_FREE = re.compile(
+    r"^\W*(the\s+)?(first|earliest|soonest|asap|next)(\s+(one|available|free|possible|slot|"
+    r"time|thing))*(\s+(please|pls))?\W*$",
+    re.I,
+)
+# "can I come in then?" right after asking about a day ("what time do you open on Monday?").
+THEN = re.compile(r"\b(come in|book|see (you|someone|a dentist)|be seen|pop in)\b.*\bthen\b", re.I)
+SOON = dt.timedelta(days=14)
+
+
+def _unnamed_window(tracker: Tracker, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime] | None:
+    """A time the message means without naming one: the first free times ("first", "asap")
+    when asked when, or the day of the patient's previous message ("… come in then?")."""
+    text = context.user_text(tracker)
+    if tracker.get_slot("requested_slot") == "when" and FIRST_FREE.match(text):
+        now = context.now().astimezone(tz)
+        return now, now + SOON
+    if THEN.search(text):
+        previous = _previous_user_text(tracker)
+        res = resolve(previous, context.now().astimezone(tz)) if previous else None
+        if res is not None and res.start is not None and res.end is not None:
+            return res.start, res.end
+    return None
+
+
+def _previous_user_text(tracker: Tracker) -> str | None:
+    texts = [e.get("text") for e in tracker.events if e.get("event") == "user"]
+    return str(texts[-2]) if len(texts) >= 2 and texts[-2] else None
 
 
 TODAY = re.compile(r"\b(today|tonight|now|this (morning|afternoon|evening))\b", re.I)

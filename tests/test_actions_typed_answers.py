@@ -125,6 +125,36 @@ def test_naming_the_time_being_confirmed_again_confirms_it(seeded_engine: Engine
     assert booked == [{"status": "scheduled"}]
 
 
+def test_first_to_when_would_suit_means_the_first_free_times() -> None:
+    asked = {"treatment": "checkup", "dentist": "any", "requested_slot": "when"}
+    for text in ("first", "asap please", "first available"):
+        _, slots = run(FORM, tracker(text, "inform", form="booking_form", slots=asked))
+        start, end = context.decode_window(slots["when"])  # type: ignore[misc]
+        assert abs((start - context.now()).total_seconds()) < 60, text
+        assert (end - start).days == 14
+    _, slots = run(
+        FORM,
+        tracker(
+            "first", "inform", form="booking_form", slots={**asked, "requested_slot": "dentist"}
+        ),
+    )
+    assert "when" not in slots  # to the dentist question "first" is the first dentist
+
+
+def test_come_in_then_means_the_day_just_asked_about() -> None:
+    trk = tracker(
+        "great, can I come in then for a check up", "book_appointment", form="booking_form"
+    )
+    trk.events = [
+        {"event": "user", "text": "what time do you open on friday?", "parse_data": {}},
+        {"event": "bot", "text": "Opening hours: …"},
+        *trk.events,
+    ]
+    _, slots = run(FORM, trk)
+    start, _ = context.decode_window(slots["when"])  # type: ignore[misc]
+    assert start.astimezone(context.clinic().tz).isoweekday() == 5
+
+
 def test_a_bare_number_is_a_place_unless_it_is_the_hour_of_an_offer() -> None:
     start = next_weekday(3, 8)
     offered = [choice(1, start.replace(hour=h)) for h in (10, 11, 15)]
