@@ -81,6 +81,13 @@ PREFERRED_PART = re.compile(
     re.I,
 )
 FAREWELL = re.compile(r"\b(bye|cheers|see (you|ya)|thanks|thank you|ta|good ?night)\b", re.I)
+# What a real "stop" says; a message classified as stop without any of it is read as an answer.
+STOP_WORDS = re.compile(
+    r"\b(stop|cancel|quit|exit|abort|forget (it|that|about it)|never ?mind|no,? thanks?|"
+    r"leave it|drop (it|that)|don'?t (want|bother|need)|not (any ?more|now|today|interested)|"
+    r"changed? my mind|no longer|no need|let'?s not|actually no|skip (it|that)|later)\b",
+    re.I,
+)
 CORRECTION = re.compile(r"\b(instead|rather|prefer|switch|change|actually|with)\b", re.I)
 # "Do you have a dentist in mind?" answered with "whoever", "doesn't matter", "the earliest".
 NOT_SURE = r"don'?t know|not sure|unsure|no idea|idk|no clue"
@@ -108,6 +115,8 @@ def reads_as_answer(tracker: Tracker) -> bool:
         return True
     if intent in SALUTATIONS and form != "cancel_form" and tells_time(tracker):
         return True
+    if intent == "stop" and not STOP_WORDS.search(context.user_text(tracker)):
+        return True  # "whenever suits" misread as stop: nothing in it says stop
     return names_requested_slot(tracker)
 
 

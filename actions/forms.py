@@ -7,6 +7,7 @@ Writes happen here, at the step that needs them: picking a slot holds it, "yes" 
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from typing import Any
 
@@ -40,6 +41,7 @@ from chatbot.errors import BookingError
 from chatbot.services import booking, catalog
 
 Slots = dict[str, Any]
+HIM_OR_HER = re.compile(r"\b(him|her)\b", re.I)
 CARRIED = ("hold_id", "offered_slots")
 CONSULTATION = "consultation"  # what a patient who can't say what the visit is for gets
 
@@ -146,6 +148,9 @@ class ValidateBookingForm(GuardedForm):
         if named is not None and names_requested_slot(tracker):
             return {"dentist": named}
         answer = dentist_answer(tracker)
+        starting = tracker.get_slot("requested_slot") is None
+        if answer is None and starting and HIM_OR_HER.search(context.user_text(tracker)):
+            answer = offers.earlier_dentist(tracker)  # "can I see him then?"
         return {"dentist": answer} if answer else {}
 
     def extract_treatment(

@@ -209,6 +209,22 @@ FORM_ENDS = ("action_booking_outcome", "action_release_hold")
 def earlier_treatment(tracker: Tracker) -> str | None:
     """The treatment the patient's last few messages before this one named, newest first,
     not looking back past the end of an earlier form (what was booked or dropped then)."""
+    return next((code for parse in _earlier(tracker) if (code := treatment_in(parse))), None)
+
+
+def earlier_dentist(tracker: Tracker) -> str | None:
+    """The dentist "him"/"her" points at: the one the last few messages before this named
+    ("Is Dr Rossi in on Wednesdays?" … "ok can I see him then?")."""
+    for parse in _earlier(tracker):
+        for entity in parse.get("entities") or []:
+            if entity.get("entity") == "dentist" and entity.get("value") not in (None, ANY):
+                return str(entity["value"])
+    return None
+
+
+def _earlier(tracker: Tracker) -> list[dict[str, Any]]:
+    """The parses of the patient's messages before this one, newest first (at most
+    EARLIER_TURNS, not past the end of an earlier form)."""
     earlier: list[dict[str, Any]] = []
     for event in reversed(tracker.events):
         if event.get("event") == "action" and event.get("name") in FORM_ENDS:
@@ -217,11 +233,7 @@ def earlier_treatment(tracker: Tracker) -> str | None:
             earlier.append(event.get("parse_data") or {"text": event.get("text")})
             if len(earlier) > EARLIER_TURNS:
                 break
-    for parse in earlier[1:]:  # earlier[0] is this message
-        code = treatment_in(parse)
-        if code:
-            return code
-    return None
+    return earlier[1:]  # earlier[0] is this message
 
 
 def treatment_names() -> dict[str, str]:

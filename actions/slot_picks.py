@@ -182,7 +182,9 @@ FIRST_FREE = re.compile(
     re.I,
 )
 # "can I come in then?" right after asking about a day ("what time do you open on Monday?").
-THEN = re.compile(r"\b(come in|book|see (you|someone|a dentist)|be seen|pop in)\b.*\bthen\b", re.I)
+THEN = re.compile(
+    r"\b(come in|book|see (you|someone|a dentist|him|her|them)|be seen|pop in)\b.*\bthen\b", re.I
+)
 SOON = dt.timedelta(days=14)
 
 

@@ -155,6 +155,32 @@ def test_come_in_then_means_the_day_just_asked_about() -> None:
     assert start.astimezone(context.clinic().tz).isoweekday() == 5
 
 
+def test_him_and_then_point_at_the_dentist_and_day_just_asked_about() -> None:
+    trk = tracker("ok can I see him then for a filling", "book_appointment", form="booking_form")
+    asked = {
+        "text": "Is Dr Rossi in on Wednesdays?",
+        "entities": [{"entity": "dentist", "value": "rossi"}],
+    }
+    trk.events = [
+        {"event": "user", "text": asked["text"], "parse_data": asked},
+        {"event": "bot", "text": "Dr Marco Rossi: …"},
+        *trk.events,
+    ]
+    _, slots = run(FORM, trk)
+    assert slots["dentist"] == "2" and slots["treatment"] == "filling"
+    start, _ = context.decode_window(slots["when"])  # type: ignore[misc]
+    assert start.astimezone(context.clinic().tz).isoweekday() == 3
+
+
+def test_a_time_misread_as_stop_is_still_an_answer() -> None:
+    trk = tracker(
+        "whenever suits", "stop", form="booking_form", slots={"requested_slot": "treatment"}
+    )
+    assert reads_as_answer(trk)
+    assert not reads_as_answer(tracker("stop please", "stop", form="booking_form"))
+    assert not reads_as_answer(tracker("forget it, never mind", "stop", form="booking_form"))
+
+
 def test_a_bare_number_is_a_place_unless_it_is_the_hour_of_an_offer() -> None:
     start = next_weekday(3, 8)
     offered = [choice(1, start.replace(hour=h)) for h in (10, 11, 15)]
