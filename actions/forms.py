@@ -33,6 +33,7 @@ from actions.slot_picks import (
     confirm_move,
     forget_offer,
     hold_choice,
+    ordinal_pick,
     typed_choice,
     when_change,
 )
@@ -163,6 +164,10 @@ class ValidateBookingForm(GuardedForm):
             return {}
         code = offers.treatment_from(tracker)
         requested = tracker.get_slot("requested_slot")
+        if code is None and requested == "treatment":  # "the second one" of the buttons
+            shown = offers.shown_treatments(tracker)
+            place = ordinal_pick(context.user_text(tracker), len(shown))
+            code = shown[place] if place is not None else None
         if code is None and requested is None:
             code = offers.earlier_treatment(tracker)
         if code is None and requested == "treatment" and UNSURE.search(context.user_text(tracker)):

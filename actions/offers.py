@@ -206,6 +206,28 @@ EARLIER_TURNS = 3  # how far back "can I book one?" may refer
 FORM_ENDS = ("action_booking_outcome", "action_release_hold")
 
 
+def shown_treatments(tracker: Tracker) -> list[str]:
+    """The treatment codes of the buttons the bot showed last ("the second one" to "What is
+    the visit for?" is the second of them)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            codes = [_payload_value(b.get("payload"), "treatment") for b in buttons]
+            return [c for c in codes if c]
+    return []
+
+
+def _payload_value(payload: Any, key: str) -> str | None:
+    text = str(payload or "")
+    if not text.startswith("/") or "{" not in text:
+        return None
+    try:
+        value = json.loads(text[text.index("{") :]).get(key)
+    except (ValueError, AttributeError):
+        return None
+    return str(value) if value else None
+
+
 def earlier_treatment(tracker: Tracker) -> str | None:
     """The treatment the patient's last few messages before this one named, newest first,
     not looking back past the end of an earlier form (what was booked or dropped then)."""

@@ -6,6 +6,7 @@ question. Each case was a loop or a lost answer before."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -179,6 +180,18 @@ def test_a_time_misread_as_stop_is_still_an_answer() -> None:
     assert reads_as_answer(trk)
     assert not reads_as_answer(tracker("stop please", "stop", form="booking_form"))
     assert not reads_as_answer(tracker("forget it, never mind", "stop", form="booking_form"))
+
+
+def test_a_place_among_the_treatment_buttons_picks_that_treatment() -> None:
+    codes = ("checkup", "cleaning", "filling")
+    buttons = [{"title": c, "payload": "/inform" + json.dumps({"treatment": c})} for c in codes]
+    asked = {"event": "bot", "text": "What is the visit for?", "data": {"buttons": buttons}}
+    trk = tracker(
+        "second one", "inform", form="booking_form", slots={"requested_slot": "treatment"}
+    )
+    trk.events = [asked, *trk.events]
+    _, slots = run(FORM, trk)
+    assert slots["treatment"] == "cleaning"
 
 
 def test_a_bare_number_is_a_place_unless_it_is_the_hour_of_an_offer() -> None:
