@@ -100,8 +100,10 @@ def task_by_words(tracker: Tracker) -> list[EventType] | None:
     if who.role != "patient":
         return None
     form = next((form for form, words in TASK_WORDS if words.search(text)), None)
+    when = context.when_of(tracker, context.clinic().tz).start if form is None else None
+    if when is not None and tracker.get_slot("offered_slots"):
+        return [FollowupAction("action_check_availability")]  # "what about monday then?"
     if form is None and WANTS_A_VISIT.search(text):
-        when = context.when_of(tracker, context.clinic().tz).start
         form = "booking_form" if when is not None or offers.treatment_from(tracker) else None
     return [FollowupAction(form)] if form else None
 

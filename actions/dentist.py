@@ -6,11 +6,12 @@ import datetime as dt
 import re
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import context, offers
+from actions.form_answers import DENTIST_COMMAND, FALLBACK
 from chatbot.auth import Principal
 from chatbot.domain.models import WeeklyHours
 from chatbot.domain.timeparse import Mention, Resolution, resolve
@@ -20,6 +21,13 @@ from chatbot.services import availability, schedule, time_off
 REFUSAL = (
     "Sorry, only dentists can manage working hours and schedules. "
     "I can book, move or cancel your appointments though."
+)
+# Besides the commands only dentists use, words about one's own working calendar: a patient
+# saying them gets the refusal ("I work Mon-Thu 9-5 from next week", "I'm off on Friday").
+CALENDAR_WORDS = re.compile(
+    r"\b(i work|working|my hours|schedule|i'?m off|off (on|next|this|from|until)|holiday|"
+    r"vacation|annual leave)\b",
+    re.I,
 )
 DAY = dt.timedelta(days=1)
 _WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
@@ -40,9 +48,25 @@ REPEATING_HELP = (
 def _dentist(tracker: Tracker, dispatcher: CollectingDispatcher) -> Principal | None:
     who = context.principal(tracker)
     if who is None or who.role != "dentist":
-        dispatcher.utter_message(text=context.SIGN_IN if who is None else REFUSAL)
+        if not _misread(tracker):
+            dispatcher.utter_message(text=context.SIGN_IN if who is None else REFUSAL)
         return None
     return who
+
+
+def _misread(tracker: Tracker) -> bool:
+    """A patient's message with no calendar words in it ("my crown came off, can someone glue
+    it back on?") classified as a dentist command: not a would-be dentist to refuse."""
+    who = context.principal(tracker)
+    text = context.user_text(tracker)
+    calendar = DENTIST_COMMAND.search(text) or CALENDAR_WORDS.search(text)
+    return who is not None and who.role == "patient" and not calendar
+
+
+def _not_a_dentist(tracker: Tracker) -> list[EventType]:
+    """What a command action does for anyone else: misread messages go to the fallback (which
+    starts the task their words name, or asks to rephrase); the refusal is already said."""
+    return [FollowupAction(FALLBACK)] if _misread(tracker) else []
 
 
 def _whole_days(m: Mention) -> bool:
@@ -95,7 +119,7 @@ class ActionDentistSetHours(Action):
     ) -> list[EventType]:
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
-            return []
+            return _not_a_dentist(tracker)
         parsed = weekly_hours(context.user_text(tracker), context.now())
         if not parsed or not parsed[0]:
             dispatcher.utter_message(
@@ -139,7 +163,7 @@ class ActionDentistBlockTime(Action):
     ) -> list[EventType]:
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
-            return []
+            return _not_a_dentist(tracker)
         if REPEATING.search(context.user_text(tracker)):
             dispatcher.utter_message(text=REPEATING_HELP)
             return [SlotSet("suggested", "block")]
@@ -183,7 +207,7 @@ class ActionDentistUnblockTime(Action):
     ) -> list[EventType]:
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
-            return []
+            return _not_a_dentist(tracker)
         tz = context.clinic().tz
         res = context.when_of(tracker, tz)
         if res.error or not (res.start and res.end):

@@ -108,6 +108,12 @@ def test_a_not_understood_message_that_names_an_appointment_task_starts_it(
     assert _followups(ActionFallback(), trk) == started
 
 
+def test_another_day_asked_after_an_offer_searches_that_day() -> None:
+    offered = [choice(1, next_weekday(2, 10))]
+    trk = tracker("ok what about monday then", "nlu_fallback", slots={"offered_slots": offered})
+    assert _followups(ActionFallback(), trk) == ["action_check_availability"]
+
+
 def test_a_yes_after_a_booking_suggestion_starts_the_booking() -> None:
     trk = tracker("sure go ahead", "affirm", slots={"suggested": "book"})
     assert _followups(ActionAnswerYesNo(), trk) == ["booking_form"]

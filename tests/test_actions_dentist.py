@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from booking_support import PATIENT1
-from bot_support import bot_db, next_weekday, rows, run, said, tracker  # noqa: F401
+from bot_support import bot_db, next_weekday, rows, run, run_events, said, tracker  # noqa: F401
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine
 
@@ -98,6 +98,13 @@ def test_patients_are_refused_and_nothing_changes(seeded_engine: Engine) -> None
         assert "Please sign in" in said(messages)
     messages, _ = run(ActionDentistMySchedule(), tracker("my schedule tomorrow", auth=None))
     assert "Please sign in" in said(messages)
+    misread = tracker(
+        "Afternoon! My crown came off, can someone glue it back on?", auth="patient-1"
+    )
+    messages, _ = run(ActionDentistBlockTime(), misread)
+    assert messages == []  # no "only dentists" refusal to a patient who asked for help
+    followups = [e.get("name") for e in run_events(ActionDentistBlockTime(), misread)]
+    assert followups == ["action_fallback"]
     assert _rules(seeded_engine) == before
     assert rows(seeded_engine, "SELECT id FROM availability_exception") == []
 
