@@ -10,7 +10,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import appointments, context, offers
+from actions import appointments, context, dentist, offers
+from actions.booking import ActionCheckAvailability
 from actions.info import ActionHumanHandoff
 from actions.slot_picks import picked_offer
 
@@ -89,38 +90,46 @@ DENTIST_DAY = re.compile(
 
 
 def task_by_words(tracker: Tracker) -> list[EventType] | None:
-    """The task the words of a not-understood message name for the signed-in user (no form
-    open): a patient's cancel / move / booking, a dentist's schedule; None when none."""
+    """The form the words of a not-understood message start for a signed-in patient (no form
+    open): cancel, move, or a booking; None when they name none. Only forms: a form listens
+    after its question, where a plain action started by FollowupAction would leave the policy
+    to predict the fallback again (a loop)."""
     who = context.principal(tracker)
-    if (tracker.active_loop or {}).get("name") or who is None:
+    if (tracker.active_loop or {}).get("name") or who is None or who.role != "patient":
         return None
     text = context.user_text(tracker)
-    if who.role == "dentist":
-        return [FollowupAction("action_dentist_my_schedule")] if DENTIST_DAY.search(text) else None
-    if who.role != "patient":
-        return None
     form = next((form for form, words in TASK_WORDS if words.search(text)), None)
-    when = context.when_of(tracker, context.clinic().tz).start if form is None else None
-    if when is not None and tracker.get_slot("offered_slots"):
-        return [FollowupAction("action_check_availability")]  # "what about monday then?"
     if form is None and WANTS_A_VISIT.search(text):
-        form = "booking_form" if when is not None or offers.treatment_from(tracker) else None
+        named = offers.treatment_from(tracker) or _named_time(tracker)
+        form = "booking_form" if named else None
     return [FollowupAction(form)] if form else None
+
+
+def _named_time(tracker: Tracker) -> bool:
+    return context.when_of(tracker, context.clinic().tz).start is not None
 
 
 class ActionFallback(Action):
     """First miss: ask to rephrase. Second in a row: what I can do, as buttons. Third: a
-    person takes over (a handoff request the front desk sees live)."""
+    person takes over (a handoff request the front desk sees live). Before that, what the
+    words still say: a place in the times shown, a patient's task, another day after an offer
+    ("what about monday then?"), a dentist asking about their day."""
 
     def name(self) -> str:
         return FALLBACK
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         rescued = book_typed_pick(tracker) or task_by_words(tracker)
         if rescued is not None:
             return rescued
+        who = context.principal(tracker)
+        if who is not None and not (tracker.active_loop or {}).get("name"):
+            if who.role == "dentist" and DENTIST_DAY.search(context.user_text(tracker)):
+                return dentist.say_schedule(dispatcher, tracker)
+            if who.role == "patient" and tracker.get_slot("offered_slots") and _named_time(tracker):
+                return await ActionCheckAvailability().run(dispatcher, tracker, domain)
         misses = misunderstandings_in_a_row(tracker)
         if misses == 1:
             dispatcher.utter_message(response="utter_ask_rephrase")

@@ -6,12 +6,12 @@ import datetime as dt
 import re
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import context, offers
-from actions.form_answers import DENTIST_COMMAND, FALLBACK
+from actions.form_answers import DENTIST_COMMAND
 from chatbot.auth import Principal
 from chatbot.domain.models import WeeklyHours
 from chatbot.domain.timeparse import Mention, Resolution, resolve
@@ -63,10 +63,12 @@ def _misread(tracker: Tracker) -> bool:
     return who is not None and who.role == "patient" and not calendar
 
 
-def _not_a_dentist(tracker: Tracker) -> list[EventType]:
-    """What a command action does for anyone else: misread messages go to the fallback (which
-    starts the task their words name, or asks to rephrase); the refusal is already said."""
-    return [FollowupAction(FALLBACK)] if _misread(tracker) else []
+def _not_a_dentist(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
+    """What a command action does for anyone else: a misread message is asked again in other
+    words (the refusal, when due, is already said)."""
+    if _misread(tracker):
+        dispatcher.utter_message(response="utter_ask_rephrase")
+    return []
 
 
 def _whole_days(m: Mention) -> bool:
@@ -119,7 +121,7 @@ class ActionDentistSetHours(Action):
     ) -> list[EventType]:
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
-            return _not_a_dentist(tracker)
+            return _not_a_dentist(tracker, dispatcher)
         parsed = weekly_hours(context.user_text(tracker), context.now())
         if not parsed or not parsed[0]:
             dispatcher.utter_message(
@@ -163,7 +165,7 @@ class ActionDentistBlockTime(Action):
     ) -> list[EventType]:
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
-            return _not_a_dentist(tracker)
+            return _not_a_dentist(tracker, dispatcher)
         if REPEATING.search(context.user_text(tracker)):
             dispatcher.utter_message(text=REPEATING_HELP)
             return [SlotSet("suggested", "block")]
@@ -207,7 +209,7 @@ class ActionDentistUnblockTime(Action):
     ) -> list[EventType]:
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
-            return _not_a_dentist(tracker)
+            return _not_a_dentist(tracker, dispatcher)
         tz = context.clinic().tz
         res = context.when_of(tracker, tz)
         if res.error or not (res.start and res.end):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -125,10 +125,6 @@ class ActionFindDentist(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if context.when_of(tracker, context.clinic().tz).start is not None:
-            # "I'm free 11 to 3 next Monday, anything for a check up?": a question about
-            # free times, not about who does what
-            return [FollowupAction("action_check_availability")]
         treatment = offers.treatment_from(tracker)  # never a stray entity ("up" of "check up")
         try:
             found = catalog.find_dentists(context.engine(), treatment=treatment)
