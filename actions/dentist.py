@@ -29,6 +29,12 @@ CALENDAR_WORDS = re.compile(
     r"vacation|annual leave)\b",
     re.I,
 )
+# Taking time off, whatever the classifier made of it; freeing time says un-/remove/back.
+GOING_OFF = re.compile(
+    r"^(?!.*\b(un-?block|remove|cancel|delete|free|open|back|no longer|not off)\b).*"
+    r"\b(i'?m off|i am off|i'?ll be off|i will be off|off sick|away|on holiday|on leave)\b",
+    re.I,
+)
 DAY = dt.timedelta(days=1)
 _WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 # "every afternoon next week", "each Friday", "daily", "on Mondays": a repeating block, which
@@ -210,6 +216,9 @@ class ActionDentistUnblockTime(Action):
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
             return _not_a_dentist(tracker, dispatcher)
+        if GOING_OFF.search(context.user_text(tracker)):
+            # "I'm off on the 18th" misread as freeing time: it takes the time off
+            return ActionDentistBlockTime().run(dispatcher, tracker, domain)
         tz = context.clinic().tz
         res = context.when_of(tracker, tz)
         if res.error or not (res.start and res.end):

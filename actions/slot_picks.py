@@ -39,11 +39,19 @@ def match_offer(res: Resolution, offered: Any, tz: dt.tzinfo) -> str | None:
     return fits[0] if len(fits) == 1 else None
 
 
-ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+ORDINAL_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "last": -1,
+    "latest": -1,
+}
 # "the 2nd one", "first is fine", "option 3", "number two", "the last": a place in the list just
 # shown. Not one when a date follows ("the first of March", "the 3rd week") or the message
 # names a month: then it is a day of the month.
-_ORDINAL = r"first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th"
+_ORDINAL = r"first|second|third|fourth|fifth|last|latest|1st|2nd|3rd|4th|5th"
 _NUMBER = r"[1-5]|one|two|three|four|five"
 PICK = re.compile(
     rf"(?<![\w/.:-])(?:(?P<ord>{_ORDINAL})(?!\s+(?:of|week|weekend|month|thing|time\s+in|"

@@ -11,7 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine
 
 from actions import context
-from actions.dentist import ActionDentistBlockTime, ActionDentistSetHours
+from actions.dentist import (
+    ActionDentistBlockTime,
+    ActionDentistSetHours,
+    ActionDentistUnblockTime,
+)
 from actions.my_bookings import ActionDentistMySchedule, ActionListAppointments
 from chatbot.services import booking
 
@@ -34,6 +38,14 @@ def test_set_weekly_hours_from_next_week(seeded_engine: Engine) -> None:
     assert [r["isodow"] for r in new] == [1, 2, 3, 4], said(messages)
     assert {(r["start_time"], r["end_time"]) for r in new} == {(dt.time(9), dt.time(17))}
     assert "Done" in said(messages)
+
+
+def test_taking_time_off_misread_as_unblock_still_blocks(seeded_engine: Engine) -> None:
+    trk = tracker("hi, I'm off on the 18th", "dentist_unblock_time", auth="dentist-2")
+    messages, _ = run(ActionDentistUnblockTime(), trk)
+    off = rows(seeded_engine, "SELECT starts_at FROM availability_exception WHERE dentist_id = 2")
+    assert len(off) == 1 and off[0]["starts_at"].astimezone(context.clinic().tz).day == 18
+    assert "Blocked" in said(messages)
 
 
 def test_block_an_afternoon(seeded_engine: Engine) -> None:

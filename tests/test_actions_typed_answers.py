@@ -49,6 +49,7 @@ FORM = ValidateBookingForm()
         ("Option 4", 3),
         ("number two please", 1),
         ("the last one", 4),
+        ("the latest one", 4),
         ("may I have the 2nd one?", 1),
         ("first available", 0),
         # not a place in the list
