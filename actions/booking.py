@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import appointments, context, info, offers
+from actions import appointments, context, dentist, info, offers
 from actions.form_answers import times_asked
 from actions.slot_picks import forget_offer, picked_offer
 from chatbot.errors import BookingError
@@ -87,6 +87,9 @@ class ActionBookingOutcome(Action):
             plural = "appointment" if n == 1 else "appointments"
             dispatcher.utter_message(text=f"Done: {n} {plural} cancelled." if n else DONE["kept"])
             return _reset()
+        if outcome == "not_patient" and dentist.blocking_more(tracker):
+            # "and tuesday 1-2pm" right after a block: one more block, not a booking
+            return [*_reset(), *dentist.ActionDentistBlockTime().run(dispatcher, tracker, domain)]
         if outcome == "move_instead":  # a change to an existing appointment, not a booking
             return [*_reset(), FollowupAction("reschedule_form")]
         template = DONE.get(outcome or "", "OK, nothing was changed.")

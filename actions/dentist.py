@@ -69,6 +69,26 @@ def _misread(tracker: Tracker) -> bool:
     return who is not None and who.role == "patient" and not calendar
 
 
+def blocking_more(tracker: Tracker) -> bool:
+    """A dentist's message that names a time right after a block ("and tuesday 1-2pm"): read
+    as a booking (which dentists do not make here), it is one more block."""
+    who = context.principal(tracker)
+    if who is None or who.role != "dentist":
+        return False
+    if "action_dentist_block_time" not in _actions_of_previous_turn(tracker):
+        return False
+    return context.when_of(tracker, context.clinic().tz).start is not None
+
+
+def _actions_of_previous_turn(tracker: Tracker) -> list[str]:
+    """The actions that answered the user message before the latest one."""
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return []
+    turn = tracker.events[users[-2] + 1 : users[-1]]
+    return [str(e.get("name")) for e in turn if e.get("event") == "action"]
+
+
 def _not_a_dentist(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
     """What a command action does for anyone else: a misread message is asked again in other
     words (the refusal, when due, is already said)."""

@@ -117,7 +117,12 @@ class GuardedForm(FormValidationAction):
         if value is None or window is None:
             return {"when": None}
         if window[1] <= context.now():
-            dispatcher.utter_message(text="That time has already passed. Which day would suit you?")
+            # a past time in the opening request is background ("I had a filling last month,
+            # can I get it looked at?"), not the time wanted: the question comes in its turn
+            if tracker.get_slot("requested_slot") is not None:
+                dispatcher.utter_message(
+                    text="That time has already passed. Which day would suit you?"
+                )
             return {"when": None}
         return {"when": value}
 

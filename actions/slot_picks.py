@@ -72,7 +72,7 @@ ANY_OF_THEM = re.compile(
     r"(the )?(earliest|soonest|first available) one|any ?time (is |works |would be )?"
     r"(fine|ok|okay|good|great)|any ?time works)\b"
     # a message that is only "the earliest" / "soonest please" while times are shown
-    r"|^\W*any(\s*one)?(\s+(is fine|works|will do|please))?\W*$"
+    r"|^\W*any(\s*one|\s*time)?(\s+(is fine|works|will do|please))?\W*$"
     r"|^\W*(ok(ay)?\W+)?(the\s+)?(earliest|soonest)(\s+(one|time|slot))?"
     r"(\s+(please|pls|is fine|works|then))?\W*$",
     re.I,

@@ -48,6 +48,29 @@ def test_taking_time_off_misread_as_unblock_still_blocks(seeded_engine: Engine) 
     assert "Blocked" in said(messages)
 
 
+def test_a_time_right_after_a_block_is_one_more_block(seeded_engine: Engine) -> None:
+    """ "and tuesday 1-2pm" after a block is read as a booking, which dentists do not make
+    here: the booking outcome blocks it instead of saying booking is for patients."""
+    from actions.booking import ActionBookingOutcome
+
+    trk = tracker(
+        "and tuesday 1-2pm", "book_appointment", auth="dentist-2", slots={"outcome": "not_patient"}
+    )
+    before = [
+        {"event": "user", "text": "block next monday 1-2pm", "parse_data": {}},
+        {"event": "action", "name": "action_dentist_block_time"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    trk.events = [*before, *trk.events]
+    messages, _ = run(ActionBookingOutcome(), trk)
+    off = rows(seeded_engine, "SELECT starts_at FROM availability_exception WHERE dentist_id = 2")
+    assert "Blocked" in said(messages) and len(off) == 1
+    assert off[0]["starts_at"].astimezone(context.clinic().tz).isoweekday() == 2
+    trk.events = trk.events[len(before) :]  # no block just before: the usual answer
+    messages, _ = run(ActionBookingOutcome(), trk)
+    assert "for patients" in said(messages)
+
+
 def test_block_an_afternoon(seeded_engine: Engine) -> None:
     trk = tracker("block Friday 2–5pm", "dentist_block_time", auth="dentist-2")
     messages, _ = run(ActionDentistBlockTime(), trk)
