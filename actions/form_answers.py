@@ -136,9 +136,10 @@ def names_requested_slot(tracker: Tracker) -> bool:
             NO_PREFERENCE.search(context.user_text(tracker))
         )
     if requested in ("slot_choice", "confirmed"):  # "Dr Rossi instead", not "Dr Rossi's phone?"
-        return named_dentist(tracker) is not None and bool(
-            CORRECTION.search(context.user_text(tracker))
-        )
+        text = context.user_text(tracker)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        stated = intent == "inform" and not text.rstrip().endswith("?")  # "Dr Lee did it"
+        return named_dentist(tracker) is not None and (bool(CORRECTION.search(text)) or stated)
     if requested == "treatment":
         return offers.treatment_from(tracker) is not None
     return False

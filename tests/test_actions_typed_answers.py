@@ -195,6 +195,30 @@ def test_a_place_among_the_treatment_buttons_picks_that_treatment() -> None:
     assert slots["treatment"] == "cleaning"
 
 
+def test_a_dentist_stated_while_choosing_a_time_changes_the_dentist() -> None:
+    offered = [choice(2, next_weekday(3, h)) for h in (9, 10)]  # Dr Rossi's times
+    slots = {"treatment": "filling", "dentist": "any", "requested_slot": "slot_choice"}
+    lee = [{"entity": "dentist", "value": "lee"}]
+    trk = tracker(
+        "Dr Lee did it",
+        "inform",
+        entities=lee,
+        form="booking_form",
+        slots={**slots, "offered_slots": offered},
+    )
+    _, changed = run(FORM, trk)
+    assert changed["dentist"] == "1" and changed.get("offered_slots") is None
+    asked = tracker(
+        "is Dr Lee in today?",
+        "inform",
+        entities=lee,
+        form="booking_form",
+        slots={**slots, "offered_slots": offered},
+    )
+    _, kept = run(FORM, asked)
+    assert "dentist" not in kept  # a question about her is not a choice
+
+
 def test_a_bare_number_is_a_place_unless_it_is_the_hour_of_an_offer() -> None:
     start = next_weekday(3, 8)
     offered = [choice(1, start.replace(hour=h)) for h in (10, 11, 15)]
