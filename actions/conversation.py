@@ -78,8 +78,8 @@ TASK_WORDS = (
 # "could a dentist check it next week?", "hi, what's on for me on Monday": to book, the words
 # must also name a time or a treatment; a dentist asking about their day gets the schedule.
 WANTS_A_VISIT = re.compile(
-    r"\b(book|appointment|appt|see (a|the|you|someone)|be seen|come in|pop in|check (it|them|"
-    r"me|my)|look at (it|them|my)|get (it|them|this) (checked|looked at))\b",
+    r"\b(book|(an|a new|another) (appointment|appt)|see (a|the|you|someone)|be seen|come in|"
+    r"pop in|check (it|them|me|my)|look at (it|them|my)|get (it|them|this) (checked|looked at))\b",
     re.I,
 )
 DENTIST_DAY = re.compile(
@@ -89,17 +89,17 @@ DENTIST_DAY = re.compile(
 )
 
 
-def task_by_words(tracker: Tracker) -> list[EventType] | None:
+def task_by_words(tracker: Tracker, *, booking: bool = True) -> list[EventType] | None:
     """The form the words of a not-understood message start for a signed-in patient (no form
-    open): cancel, move, or a booking; None when they name none. Only forms: a form listens
-    after its question, where a plain action started by FollowupAction would leave the policy
-    to predict the fallback again (a loop)."""
+    open): cancel, move, or (with `booking`) a booking; None when they name none. Only forms:
+    a form listens after its question, where a plain action started by FollowupAction would
+    leave the policy to predict the fallback again (a loop)."""
     who = context.principal(tracker)
     if (tracker.active_loop or {}).get("name") or who is None or who.role != "patient":
         return None
     text = context.user_text(tracker)
     form = next((form for form, words in TASK_WORDS if words.search(text)), None)
-    if form is None and WANTS_A_VISIT.search(text):
+    if form is None and booking and WANTS_A_VISIT.search(text):
         named = offers.treatment_from(tracker) or _named_time(tracker)
         form = "booking_form" if named else None
     return [FollowupAction(form)] if form else None

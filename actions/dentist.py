@@ -54,7 +54,9 @@ REPEATING_HELP = (
 def _dentist(tracker: Tracker, dispatcher: CollectingDispatcher) -> Principal | None:
     who = context.principal(tracker)
     if who is None or who.role != "dentist":
-        if not _misread(tracker):
+        if _misread(tracker):  # a patient's words misread as a command: ask again, no refusal
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        else:
             dispatcher.utter_message(text=context.SIGN_IN if who is None else REFUSAL)
         return None
     return who
@@ -87,14 +89,6 @@ def _actions_of_previous_turn(tracker: Tracker) -> list[str]:
         return []
     turn = tracker.events[users[-2] + 1 : users[-1]]
     return [str(e.get("name")) for e in turn if e.get("event") == "action"]
-
-
-def _not_a_dentist(tracker: Tracker, dispatcher: CollectingDispatcher) -> list[EventType]:
-    """What a command action does for anyone else: a misread message is asked again in other
-    words (the refusal, when due, is already said)."""
-    if _misread(tracker):
-        dispatcher.utter_message(response="utter_ask_rephrase")
-    return []
 
 
 def _whole_days(m: Mention) -> bool:
@@ -147,7 +141,7 @@ class ActionDentistSetHours(Action):
     ) -> list[EventType]:
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
-            return _not_a_dentist(tracker, dispatcher)
+            return []
         parsed = weekly_hours(context.user_text(tracker), context.now())
         if not parsed or not parsed[0]:
             dispatcher.utter_message(
@@ -191,7 +185,7 @@ class ActionDentistBlockTime(Action):
     ) -> list[EventType]:
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
-            return _not_a_dentist(tracker, dispatcher)
+            return []
         if REPEATING.search(context.user_text(tracker)):
             dispatcher.utter_message(text=REPEATING_HELP)
             return [SlotSet("suggested", "block")]
@@ -235,7 +229,7 @@ class ActionDentistUnblockTime(Action):
     ) -> list[EventType]:
         who = _dentist(tracker, dispatcher)
         if who is None or who.dentist_id is None:
-            return _not_a_dentist(tracker, dispatcher)
+            return []
         if GOING_OFF.search(context.user_text(tracker)):
             # "I'm off on the 18th" misread as freeing time: it takes the time off
             return ActionDentistBlockTime().run(dispatcher, tracker, domain)

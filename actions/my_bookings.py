@@ -31,7 +31,8 @@ class _WhatIsBooked:
         if (role or self.fallback) == "dentist":
             return dentist.say_schedule(dispatcher, tracker)
         # "could you cancel all of my upcoming visits" read as a wish to see them: do the task
-        task = task_by_words(tracker)
+        # ("when is my appointment tomorrow?" is a wish to see it, never a new booking)
+        task = task_by_words(tracker, booking=False)
         return task if task is not None else appointments.say_upcoming(dispatcher, who)
 
 

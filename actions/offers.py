@@ -96,8 +96,9 @@ def search(
         query = SlotQuery(treatment, later, later + dt.timedelta(days=14), dentist_id, limit)
         found = slot_search.search(source, query)
         if part_of_a_day:
-            closest = sorted(found, key=lambda s: (_hours_away(s.starts_at, *asked), s.sort_key))
-            same_hours = [s for s in closest if _hours_away(s.starts_at, *asked) == 0]
+            away = {s: _hours_away(s.starts_at, *asked) for s in found}
+            closest = sorted(found, key=lambda s: (away[s], s.sort_key))
+            same_hours = [s for s in closest if away[s] == 0]
             found = same_hours or sorted(closest[:OFFER_LIMIT], key=lambda s: s.sort_key)
             found = found[:OFFER_LIMIT]
     return found
@@ -231,20 +232,21 @@ def _payload_value(payload: Any, key: str) -> str | None:
 def earlier_treatment(tracker: Tracker) -> str | None:
     """The treatment the patient's last few messages before this one named, newest first,
     not looking back past the end of an earlier form (what was booked or dropped then)."""
-    return next((code for parse in _earlier(tracker) if (code := treatment_in(parse))), None)
+    codes = (treatment_in(parse) for parse in earlier_messages(tracker))
+    return next((code for code in codes if code), None)
 
 
 def earlier_dentist(tracker: Tracker) -> str | None:
     """The dentist "him"/"her" points at: the one the last few messages before this named
     ("Is Dr Rossi in on Wednesdays?" … "ok can I see him then?")."""
-    for parse in _earlier(tracker):
+    for parse in earlier_messages(tracker):
         for entity in parse.get("entities") or []:
             if entity.get("entity") == "dentist" and entity.get("value") not in (None, ANY):
                 return str(entity["value"])
     return None
 
 
-def _earlier(tracker: Tracker) -> list[dict[str, Any]]:
+def earlier_messages(tracker: Tracker) -> list[dict[str, Any]]:
     """The parses of the patient's messages before this one, newest first (at most
     EARLIER_TURNS, not past the end of an earlier form)."""
     earlier: list[dict[str, Any]] = []

@@ -203,17 +203,12 @@ def _unnamed_window(tracker: Tracker, tz: dt.tzinfo) -> tuple[dt.datetime, dt.da
     if tracker.get_slot("requested_slot") == "when" and FIRST_FREE.match(text):
         now = context.now().astimezone(tz)
         return now, now + SOON
-    if THEN.search(text):
-        previous = _previous_user_text(tracker)
-        res = resolve(previous, context.now().astimezone(tz)) if previous else None
-        if res is not None and res.start is not None and res.end is not None:
-            return res.start, res.end
+    earlier = offers.earlier_messages(tracker) if THEN.search(text) else []
+    previous = str(earlier[0].get("text") or "") if earlier else ""
+    res = resolve(previous, context.now().astimezone(tz)) if previous else None
+    if res is not None and res.start is not None and res.end is not None:
+        return res.start, res.end
     return None
-
-
-def _previous_user_text(tracker: Tracker) -> str | None:
-    texts = [e.get("text") for e in tracker.events if e.get("event") == "user"]
-    return str(texts[-2]) if len(texts) >= 2 and texts[-2] else None
 
 
 TODAY = re.compile(r"\b(today|tonight|now|this (morning|afternoon|evening))\b", re.I)

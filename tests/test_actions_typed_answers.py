@@ -197,25 +197,20 @@ def test_a_place_among_the_treatment_buttons_picks_that_treatment() -> None:
 
 def test_a_dentist_stated_while_choosing_a_time_changes_the_dentist() -> None:
     offered = [choice(2, next_weekday(3, h)) for h in (9, 10)]  # Dr Rossi's times
-    slots = {"treatment": "filling", "dentist": "any", "requested_slot": "slot_choice"}
-    lee = [{"entity": "dentist", "value": "lee"}]
-    trk = tracker(
-        "Dr Lee did it",
-        "inform",
-        entities=lee,
-        form="booking_form",
-        slots={**slots, "offered_slots": offered},
-    )
-    _, changed = run(FORM, trk)
+
+    def choosing(text: str) -> Any:
+        slots = {"treatment": "filling", "dentist": "any", "requested_slot": "slot_choice"}
+        return tracker(
+            text,
+            "inform",
+            entities=[{"entity": "dentist", "value": "lee"}],
+            form="booking_form",
+            slots={**slots, "offered_slots": offered},
+        )
+
+    _, changed = run(FORM, choosing("Dr Lee did it"))
     assert changed["dentist"] == "1" and changed.get("offered_slots") is None
-    asked = tracker(
-        "is Dr Lee in today?",
-        "inform",
-        entities=lee,
-        form="booking_form",
-        slots={**slots, "offered_slots": offered},
-    )
-    _, kept = run(FORM, asked)
+    _, kept = run(FORM, choosing("is Dr Lee in today?"))
     assert "dentist" not in kept  # a question about her is not a choice
 
 

@@ -139,25 +139,18 @@ def _around_routine(m: re.Match[str], env: Env) -> Fields:
 
 # "Morning. Do you have…", "Afternoon all, anything Friday?": a bare part of the day opening
 # the message and closed off by punctuation is a greeting ("mornings", "morning please" are
-# not, nor "morning, tuesday if poss", where a day follows at once).
-_SALUTED = re.compile(
-    r" (?:(?:all|everyone|there|folks|guys|team) )?[.,] "
-    r"(?!(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|tomorrow\b|today\b|next\b|this\b|\d)\S"
-)
+# not, nor "morning, tuesday if poss", where a day follows at once without hours of its own).
+_CLOSED_OFF = re.compile(r" (?:(?:all|everyone|there|folks|guys|team) )?[.,] (?P<next>\S+)")
+_DAY_NEXT = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*$|tomorrow$|today$|next$|this$|\d")
+_OWN_HOURS = re.compile(r"\d|\b(?:morning|afternoon|evening|night|noon|lunch)")
 
 
 def _salutation(m: re.Match[str]) -> bool:
     plain = not m["pre"] and not m["pre2"] and not m[0].endswith("s")
-    if not plain or m.start() != 0 or not _CLOSED_OFF.match(m.string, m.end()):
+    closed = _CLOSED_OFF.match(m.string, m.end()) if plain and m.start() == 0 else None
+    if closed is None:
         return False
-    # a day right after it ("morning, tuesday if poss") is that day's morning, unless the rest
-    # names its own hours ("Morning! thursday 10 to 1?")
-    rest = m.string[m.end() :]
-    return _SALUTED.match(m.string, m.end()) is not None or _OWN_HOURS.search(rest) is not None
-
-
-_CLOSED_OFF = re.compile(r" (?:(?:all|everyone|there|folks|guys|team) )?[.,] \S")
-_OWN_HOURS = re.compile(r"\d|\b(?:morning|afternoon|evening|night|noon|lunch)")
+    return not _DAY_NEXT.match(closed["next"]) or bool(_OWN_HOURS.search(m.string, closed.start()))
 
 
 @rule(
